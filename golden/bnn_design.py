@@ -1,0 +1,123 @@
+"""The BNN baseline as an edgebench design: trained model (cached) + folding -> memory files -> CoreBuild."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden import bnn
+from golden.core import CoreBuild, hdl_string, rtl_sources
+from golden.datasets import Dataset
+from golden.memfiles import bits_to_words, fields_to_words, write_memh
+
+
+@dataclass(frozen=True)
+class BnnHwConfig:
+    """Folding of the three MVAUs (input layer, hidden layer, output layer) and the input bus width."""
+
+    bus_width: int
+    pe: tuple[int, int, int]
+    simd: tuple[int, int, int]
+    train: bnn.BnnTrainConfig = bnn.BnnTrainConfig()
+
+
+CONFIGS: dict[str, BnnHwConfig] = {
+    # (128 -> 64 -> 64 -> 10); folds per layer in the comments, II = the largest, or the bus beats
+    "default": BnnHwConfig(32, pe=(8, 8, 2), simd=(32, 16, 16)),  # 8*4=32, 8*4=32, 5*4=20, beats 4 -> 32
+    "hidden-bound": BnnHwConfig(32, pe=(16, 4, 5), simd=(64, 32, 32)),  # 4*2=8, 16*2=16, 2*2=4 -> 16
+    "output-bound": BnnHwConfig(64, pe=(16, 16, 1), simd=(64, 64, 16)),  # 4*2=8, 4*1=4, 10*4=40 -> 40
+    "unfolded": BnnHwConfig(32, pe=(64, 64, 10), simd=(128, 64, 64)),  # 1, 1, 1, beats 4 -> 4 (bus-bound)
+}
+
+
+def layer_folds(shapes: list[tuple[int, int]], pe: tuple[int, ...], simd: tuple[int, ...]) -> list[int]:
+    """NF * SF = (MH/PE) * (MW/SIMD) per layer; raises ValueError on a folding that does not divide."""
+    folds = []
+    for i, ((mh, mw), p, s) in enumerate(zip(shapes, pe, simd, strict=True)):
+        if p < 1 or s < 1 or mh % p or mw % s:
+            raise ValueError(f"layer {i}: PE={p} must divide MH={mh} and SIMD={s} must divide MW={mw}")
+        folds.append((mh // p) * (mw // s))
+    return folds
+
+
+def ii_bound(shapes: list[tuple[int, int]], hw: BnnHwConfig) -> int:
+    """Initiation interval of the streamed network: its slowest stage (input bus or a layer)."""
+    beats = -(-shapes[0][1] // hw.bus_width)
+    return max([beats, *layer_folds(shapes, hw.pe, hw.simd)])
+
+
+def cached_model(train_cfg: bnn.BnnTrainConfig, data: Dataset, cache_dir: Path) -> bnn.BnnModel:
+    """Train once per (training config, dataset); later calls load the model file."""
+    key = hashlib.sha256(json.dumps([asdict(train_cfg), data.name, bnn.MODEL_VERSION]).encode()).hexdigest()[:16]
+    path = cache_dir / f"bnn-{data.name}-{key}.npz"
+    if path.exists():
+        return bnn.load(path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    model = bnn.train(train_cfg, data)
+    bnn.save(model, path)
+    return model
+
+
+def write_mvau_files(w: np.ndarray, t: np.ndarray | None, pe: int, simd: int, out: Path, prefix: str) -> dict:
+    """Weight and threshold memories in the layout documented in rtl/bnn/bnn_mvau.v."""
+    mh, mw = w.shape
+    nf, sf = mh // pe, mw // simd
+    # word nf*SF + sf, bit pe*SIMD + s  <-  w[nf*PE + pe, sf*SIMD + s]
+    words = w.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe * simd)
+    files = {"w": write_memh(out / f"{prefix}_w.hex", bits_to_words(words), pe * simd)}
+    if t is not None:
+        acc_w = int(np.ceil(np.log2(mw + 2)))
+        files["t"] = write_memh(out / f"{prefix}_t.hex", fields_to_words(t.reshape(nf, pe), acc_w), pe * acc_w)
+    return files
+
+
+def build(config: str, data: Dataset, work_dir: Path, cache_dir: Path) -> CoreBuild:
+    if config not in CONFIGS:
+        raise ValueError(f"unknown bnn config {config!r}; choose from {', '.join(CONFIGS)}")
+    hw = CONFIGS[config]
+    model = cached_model(hw.train, data, cache_dir)
+    if len(model.weights) != 3:
+        raise ValueError(f"bnn_top has exactly 3 layers; the model has {len(model.weights)}")
+    shapes = model.layer_shapes
+    bound = ii_bound(shapes, hw)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    params: dict[str, object] = {
+        "BUS_WIDTH": hw.bus_width,
+        "IN_BITS": model.input_bits,
+        "H1": shapes[0][0],
+        "H2": shapes[1][0],
+        "N_CLASSES": shapes[2][0],
+    }
+    for i in range(3):
+        t = model.thresholds[i] if i < 2 else None
+        files = write_mvau_files(model.weights[i], t, hw.pe[i], hw.simd[i], work_dir, f"l{i}")
+        params[f"PE{i}"], params[f"SIMD{i}"] = hw.pe[i], hw.simd[i]
+        params[f"W{i}_FILE"] = hdl_string(files["w"])
+        if "t" in files:
+            params[f"T{i}_FILE"] = hdl_string(files["t"])
+    return CoreBuild(
+        design="bnn",
+        config=config,
+        toplevel="bnn_top",
+        sources=rtl_sources("bnn"),
+        parameters=params,
+        bus_width=hw.bus_width,
+        input_bits=model.input_bits,
+        n_classes=shapes[2][0],
+        score_width=int(np.ceil(np.log2(shapes[1][0] + 2))),
+        ii_bound=bound,
+        golden=lambda bits: bnn.forward(model, bits),
+        encode=model.encode,
+        config_info={
+            "layers": [{"mw": mw, "mh": mh} for mh, mw in shapes],
+            "pe": list(hw.pe),
+            "simd": list(hw.simd),
+            "bus_width": hw.bus_width,
+            "folds_per_layer": layer_folds(shapes, hw.pe, hw.simd),
+            "train": asdict(hw.train),
+        },
+    )

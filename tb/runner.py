@@ -1,0 +1,139 @@
+"""Prepare one configured core and simulate it with cocotb's Python runner.
+
+Used by the pytest wrappers (tb/test_*.py) and by `edgebench bench`. Each (design, config, simulator,
+purpose) gets its own build directory, so `pytest -n auto` can build several at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden.core import REPO_ROOT, CoreBuild
+from golden.datasets import load_dataset
+from golden.designs import get_design
+from tb.toolchain import ensure_simulator
+from tb.vectors import SimSpec, VectorSet, save_sets
+
+BUILD_ROOT = REPO_ROOT / "sim_build"
+CACHE_DIR = REPO_ROOT / ".edgebench_cache"
+TESTS_MODULE = "tb.stream_tests"
+ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStalls", "CornerStreaming",
+             "CornerStalls")
+
+
+@dataclass
+class SimResult:
+    core: CoreBuild
+    sim: str
+    tests: int
+    failed: int
+    metrics: dict  # per cocotb test: mismatches, latency, II, ...
+    golden_accuracy: float
+    n_dataset: int
+    tool_versions: dict
+    sim_wall_s: float
+    build_wall_s: float
+    build_dir: Path
+
+
+def corner_vectors(input_bits: int) -> np.ndarray:
+    """All-zeros, all-ones and both alternating patterns."""
+    alternating = np.arange(input_bits) % 2
+    return np.stack([np.zeros(input_bits), np.ones(input_bits), alternating, 1 - alternating]).astype(np.uint8)
+
+
+def make_vector_sets(core: CoreBuild, x: np.ndarray, y: np.ndarray, n_random: int, seed: int) -> list[VectorSet]:
+    rng = np.random.default_rng(seed)
+    inputs = {
+        "dataset": (core.encode(x), y),
+        "random": (rng.integers(0, 2, size=(n_random, core.input_bits), dtype=np.uint8), None),
+        "corner": (corner_vectors(core.input_bits), None),
+    }
+    sets = []
+    for name, (bits, labels) in inputs.items():
+        classes, scores = core.golden(bits)
+        if labels is None:
+            labels = np.full(len(bits), -1)
+        sets.append(VectorSet(name, bits, classes, scores if core.score_width else None, labels))
+    return sets
+
+
+def simulate(
+    design: str,
+    config: str,
+    sim: str,
+    *,
+    dataset: str = "digits",
+    n: int | None = None,
+    n_random: int = 16,
+    seed: int = 1,
+    tests: tuple[str, ...] = ALL_TESTS,
+    tag: str = "test",
+    waves: bool = False,
+) -> SimResult:
+    """Build and run `tests` of the shared environment on one core; never raises on a failing test
+    (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up."""
+    versions = ensure_simulator(sim)
+    data = load_dataset(dataset)
+    build_dir = BUILD_ROOT / f"{design}-{config}-{data.name}-{sim}-{tag}"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    core = get_design(design).build(config, data, build_dir / "params", CACHE_DIR)
+    x, y = data.x_test, data.y_test
+    if n is not None:
+        if n < 1:
+            raise ValueError(f"-n must be >= 1, got {n}")
+        x, y = x[:n], y[:n]
+    sets = make_vector_sets(core, x, y, n_random, seed)
+    golden_accuracy = float(np.mean(sets[0].classes == y))
+    spec = SimSpec(
+        design=design, config=config, bus_width=core.bus_width, input_bits=core.input_bits,
+        n_classes=core.n_classes, score_width=core.score_width, ii_bound=core.ii_bound, seed=seed,
+        metrics_path=str(build_dir / "metrics.json"), vectors_path=str(build_dir / "vectors.npz"),
+    )
+    save_sets(Path(spec.vectors_path), sets)
+    spec.save(build_dir / "spec.json")
+    Path(spec.metrics_path).unlink(missing_ok=True)
+
+    from cocotb_tools.runner import get_results, get_runner
+
+    runner = get_runner(sim)
+    logging.getLogger("cocotb").setLevel(logging.WARNING)
+    start = time.perf_counter()
+    build_args = ["-Wno-fatal"] if sim == "verilator" else []
+    runner.build(
+        sources=core.sources, hdl_toplevel=core.toplevel, parameters=core.parameters,
+        build_dir=build_dir, timescale=("1ns", "1ps"), build_args=build_args, waves=waves, always=True,
+    )
+    built = time.perf_counter()
+    results_xml = build_dir / "results.xml"
+    env_spec = {"EDGEBENCH_SPEC": str(build_dir / "spec.json"), "PYTHONPATH": str(REPO_ROOT)}
+    # cocotb's runner exits the process on failure when it sees PYTEST_CURRENT_TEST; the caller
+    # reports failures itself, from the results file and the metrics.
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        runner.test(
+            test_module=TESTS_MODULE, hdl_toplevel=core.toplevel, testcase=list(tests), seed=seed,
+            extra_env=env_spec, build_dir=build_dir, test_dir=build_dir, results_xml=str(results_xml),
+            timescale=("1ns", "1ps"), waves=waves,
+        )
+    except SystemExit:
+        pass  # the simulator itself failed; get_results below says so
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
+    done = time.perf_counter()
+    try:
+        n_tests, n_failed = get_results(results_xml)
+    except RuntimeError:
+        n_tests, n_failed = len(tests), len(tests)
+    metrics_path = Path(spec.metrics_path)
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    return SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
+                     round(done - built, 3), round(built - start, 3), build_dir)

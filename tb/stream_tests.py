@@ -1,0 +1,39 @@
+"""cocotb/pyuvm tests run inside the simulator for every core (selected by the runner, never by pytest).
+
+Each sequence runs twice: with random idle cycles and back-pressure, and without; the run without
+stalls on the dataset also checks that the measured initiation interval equals the core's bound.
+"""
+
+import pyuvm
+
+from tb.uvm_env import CornerCaseSequence, DatasetReplaySequence, RandomVectorSequence, StreamTest
+
+
+@pyuvm.test()
+class DatasetStreaming(StreamTest):
+    SEQUENCE, STALLS, CHECK_II = DatasetReplaySequence, False, True
+
+
+@pyuvm.test()
+class DatasetStalls(StreamTest):
+    SEQUENCE, STALLS = DatasetReplaySequence, True
+
+
+@pyuvm.test()
+class RandomStreaming(StreamTest):
+    SEQUENCE, STALLS = RandomVectorSequence, False
+
+
+@pyuvm.test()
+class RandomStalls(StreamTest):
+    SEQUENCE, STALLS = RandomVectorSequence, True
+
+
+@pyuvm.test()
+class CornerStreaming(StreamTest):
+    SEQUENCE, STALLS = CornerCaseSequence, False
+
+
+@pyuvm.test()
+class CornerStalls(StreamTest):
+    SEQUENCE, STALLS = CornerCaseSequence, True

@@ -1,0 +1,282 @@
+"""The one pyuvm environment that drives every edgebench core.
+
+sequence item  : one input vector (its bus beats) and its golden output
+sequences      : dataset replay, random vectors, corner cases (all-zeros, all-ones, alternating)
+driver         : StreamSourceDriver (cocotb-bus) with optional random idle cycles
+monitors       : input first-beat times, output results (cocotb-bus)
+scoreboard     : compares every result (class and, where exposed, scores) with the golden output
+metrics        : latency (first input beat accepted -> result valid), steady-state initiation interval
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from fractions import Fraction
+from pathlib import Path
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import RisingEdge
+from pyuvm import (
+    ConfigDB,
+    uvm_analysis_port,
+    uvm_component,
+    uvm_driver,
+    uvm_env,
+    uvm_sequence,
+    uvm_sequence_item,
+    uvm_sequencer,
+    uvm_subscriber,
+    uvm_test,
+    uvm_tlm_analysis_fifo,
+)
+
+from golden.encoding import pack_beats
+from tb.stream_bfm import (
+    CycleClock,
+    InputMonitor,
+    OutputBeat,
+    OutputMonitor,
+    StallConfig,
+    StreamSourceDriver,
+    drive_ready,
+)
+from tb.vectors import SimSpec, VectorSet, load_set
+
+# Results before this index are pipeline fill and are left out of the initiation interval.
+II_WARMUP = 4
+MAX_REPORTED_MISMATCHES = 10
+
+
+class StreamItem(uvm_sequence_item):
+    def __init__(self, name: str, index: int, beats: list[int], exp_class: int,
+                 exp_scores: list[int] | None, label: int):
+        super().__init__(name)
+        self.index, self.beats, self.exp_class, self.exp_scores, self.label = index, beats, exp_class, exp_scores, label
+
+    def __str__(self) -> str:
+        return f"#{self.index} class={self.exp_class} scores={self.exp_scores}"
+
+
+class VectorSetSequence(uvm_sequence):
+    """Replays one vector set of the run's vectors file, in order."""
+
+    vector_set = "dataset"
+
+    async def body(self) -> None:
+        spec: SimSpec = ConfigDB().get(None, "", "SPEC")
+        vectors: VectorSet = load_set(spec.vectors_path, self.vector_set)
+        beats = pack_beats(vectors.bits, spec.bus_width)
+        for i in range(len(vectors)):
+            scores = None if vectors.scores is None else [int(s) for s in vectors.scores[i]]
+            item = StreamItem(f"{self.vector_set}{i}", i, beats[i], int(vectors.classes[i]), scores,
+                              int(vectors.labels[i]))
+            await self.start_item(item)
+            await self.finish_item(item)
+
+
+class DatasetReplaySequence(VectorSetSequence):
+    vector_set = "dataset"
+
+
+class RandomVectorSequence(VectorSetSequence):
+    vector_set = "random"
+
+
+class CornerCaseSequence(VectorSetSequence):
+    vector_set = "corner"
+
+
+class StreamDriver(uvm_driver):
+    def build_phase(self) -> None:
+        self.expected_ap = uvm_analysis_port("expected_ap", self)
+
+    def start_of_simulation_phase(self) -> None:
+        dut = cocotb.top
+        self.bfm = StreamSourceDriver(dut, dut.clk, ConfigDB().get(self, "", "STALLS"),
+                                      ConfigDB().get(self, "", "RNG"))
+
+    async def run_phase(self) -> None:
+        while True:
+            item = await self.seq_item_port.get_next_item()
+            self.expected_ap.write(item)  # the core is in-order: expectations queue in send order
+            await self.bfm.send(item.beats)
+            self.seq_item_port.item_done()
+
+
+class StreamMonitors(uvm_component):
+    """Input and output monitors; publishes input first-beat cycles and output results."""
+
+    def build_phase(self) -> None:
+        self.input_ap = uvm_analysis_port("input_ap", self)
+        self.output_ap = uvm_analysis_port("output_ap", self)
+
+    def start_of_simulation_phase(self) -> None:
+        dut = cocotb.top
+        spec: SimSpec = ConfigDB().get(self, "", "SPEC")
+        cycles: CycleClock = ConfigDB().get(self, "", "CYCLES")
+        self.inputs = InputMonitor(dut, dut.clk, cycles, callback=self.input_ap.write)
+        self.outputs = OutputMonitor(dut, dut.clk, cycles, spec.n_classes, spec.score_width,
+                                     callback=self.output_ap.write)
+
+
+class Scoreboard(uvm_component):
+    def build_phase(self) -> None:
+        self.expected_fifo = uvm_tlm_analysis_fifo("expected_fifo", self)
+        self.actual_fifo = uvm_tlm_analysis_fifo("actual_fifo", self)
+        self.expected_export = self.expected_fifo.analysis_export
+        self.actual_export = self.actual_fifo.analysis_export
+        self.compared = self.mismatches = self.correct = self.labelled = 0
+        self.n_actual = 0
+
+    def check_phase(self) -> None:
+        while self.expected_fifo.can_get():
+            _, exp = self.expected_fifo.try_get()
+            ok, act = self.actual_fifo.try_get()
+            if not ok:
+                self.logger.error(f"no result for input {exp}")
+                self.mismatches += 1
+                continue
+            self.compared += 1
+            if exp.label >= 0:
+                self.labelled += 1
+                self.correct += int(act.cls == exp.label)
+            bad = act.cls != exp.exp_class or (exp.exp_scores is not None and act.scores != exp.exp_scores)
+            if bad:
+                self.mismatches += 1
+                if self.mismatches <= MAX_REPORTED_MISMATCHES:
+                    self.logger.error(f"mismatch on input {exp}: RTL class={act.cls} scores={act.scores}")
+        extra = 0
+        while self.actual_fifo.can_get():
+            self.actual_fifo.try_get()
+            extra += 1
+        if extra:
+            self.logger.error(f"{extra} results with no input")
+            self.mismatches += extra
+
+
+class MetricsCollector(uvm_component):
+    """Latency and initiation interval from monitor time stamps."""
+
+    class _Inputs(uvm_subscriber):
+        def write(self, cycle: int) -> None:
+            self.parent.input_cycles.append(cycle)
+
+    class _Outputs(uvm_subscriber):
+        def write(self, beat: OutputBeat) -> None:
+            self.parent.outputs.append(beat)
+
+    def build_phase(self) -> None:
+        self.input_cycles: list[int] = []
+        self.outputs: list[OutputBeat] = []
+        self.inputs_sub = self._Inputs("inputs_sub", self)
+        self.outputs_sub = self._Outputs("outputs_sub", self)
+
+    def summary(self) -> dict:
+        valid = [o.valid_cycle for o in self.outputs]
+        latencies = [v - i for v, i in zip(valid, self.input_cycles, strict=False)]
+        steady = valid[II_WARMUP:] if len(valid) > II_WARMUP + 1 else valid
+        gaps = [b - a for a, b in zip(steady, steady[1:], strict=False)]
+        ii = Fraction(steady[-1] - steady[0], len(steady) - 1) if len(steady) > 1 else None
+        return {
+            "results": len(valid),
+            "latency_cycles": min(latencies) if latencies else None,
+            "latency_max_cycles": max(latencies) if latencies else None,
+            "ii_cycles": float(ii) if ii is not None else None,
+            "ii_min_cycles": min(gaps) if gaps else None,
+            "ii_max_cycles": max(gaps) if gaps else None,
+            "total_cycles": (valid[-1] - self.input_cycles[0]) if valid and self.input_cycles else None,
+        }
+
+
+class StreamEnv(uvm_env):
+    def build_phase(self) -> None:
+        self.sequencer = uvm_sequencer("sequencer", self)
+        self.driver = StreamDriver("driver", self)
+        self.monitors = StreamMonitors("monitors", self)
+        self.scoreboard = Scoreboard("scoreboard", self)
+        self.metrics = MetricsCollector("metrics", self)
+
+    def connect_phase(self) -> None:
+        self.driver.seq_item_port.connect(self.sequencer.seq_item_export)
+        self.driver.expected_ap.connect(self.scoreboard.expected_export)
+        self.monitors.output_ap.connect(self.scoreboard.actual_export)
+        self.monitors.input_ap.connect(self.metrics.inputs_sub.analysis_export)
+        self.monitors.output_ap.connect(self.metrics.outputs_sub.analysis_export)
+
+
+class StreamTest(uvm_test):
+    """Base test: reset, run one sequence, wait for every result, check, record metrics.
+
+    Subclasses set SEQUENCE, STALLS (random idle cycles and back-pressure) and CHECK_II."""
+
+    SEQUENCE: type[VectorSetSequence] = DatasetReplaySequence
+    STALLS = False
+    CHECK_II = False
+
+    def build_phase(self) -> None:
+        import os
+
+        self.spec = SimSpec.load(os.environ["EDGEBENCH_SPEC"])
+        self.cycles = CycleClock(self.spec.clock_period_ns)
+        seed = self.spec.seed
+        self.stalls = StallConfig(enabled=self.STALLS)
+        self.rng = random.Random(seed)
+        ConfigDB().set(None, "*", "SPEC", self.spec)
+        ConfigDB().set(None, "*", "STALLS", self.stalls)
+        ConfigDB().set(None, "*", "RNG", self.rng)
+        ConfigDB().set(None, "*", "CYCLES", self.cycles)
+        self.env = StreamEnv("env", self)
+
+    async def run_phase(self) -> None:
+        self.raise_objection()
+        dut = cocotb.top
+        Clock(dut.clk, self.spec.clock_period_ns, unit="ns").start()
+        dut.rst_n.value = 0
+        dut.out_ready.value = 0
+        for _ in range(4):
+            await RisingEdge(dut.clk)
+        dut.rst_n.value = 1
+        self.cycles.mark_origin()
+        cocotb.start_soon(drive_ready(dut.out_ready, dut.clk, self.stalls, random.Random(self.spec.seed + 1)))
+        seq = self.SEQUENCE("seq")
+        await seq.start(self.env.sequencer)
+        expected = self.env.scoreboard.expected_fifo.used()
+        # Every result must come out; a generous bound turns a hang into a clear failure.
+        budget = 1000 + expected * self.spec.ii_bound * (20 if self.STALLS else 3)
+        waited = 0
+        while self.env.scoreboard.actual_fifo.used() < expected and waited < budget:
+            await RisingEdge(dut.clk)
+            waited += 1
+        for _ in range(8):  # catch spurious extra results
+            await RisingEdge(dut.clk)
+        self.drop_objection()
+
+    def check_phase(self) -> None:
+        pass
+
+    def report_phase(self) -> None:
+        sb, metrics = self.env.scoreboard, self.env.metrics.summary()
+        record = {
+            "sequence": self.SEQUENCE.vector_set,
+            "stalls": self.STALLS,
+            "compared": sb.compared,
+            "mismatches": sb.mismatches,
+            "rtl_correct": sb.correct,
+            "labelled": sb.labelled,
+            "ii_bound_cycles": self.spec.ii_bound,
+            **metrics,
+        }
+        path = Path(self.spec.metrics_path)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[type(self).__name__] = record
+        path.write_text(json.dumps(data, indent=1))
+        self.logger.info(f"{type(self).__name__}: {record}")
+        assert sb.compared > 0, "no results compared"
+        assert sb.mismatches == 0, f"{sb.mismatches} mismatches against the golden model (seed {self.spec.seed})"
+        if self.CHECK_II:
+            assert metrics["ii_cycles"] == self.spec.ii_bound, (
+                f"initiation interval {metrics['ii_cycles']} != bound {self.spec.ii_bound} cycles "
+                f"(min {metrics['ii_min_cycles']}, max {metrics['ii_max_cycles']})"
+            )
