@@ -109,6 +109,7 @@ def build(config: str, data: Dataset, work_dir: Path, cache_dir: Path) -> CoreBu
         input_bits=model.input_bits,
         n_classes=shapes[2][0],
         score_width=int(np.ceil(np.log2(shapes[1][0] + 2))),
+        score_signed=False,
         ii_bound=bound,
         golden=lambda bits: bnn.forward(model, bits),
         encode=model.encode,

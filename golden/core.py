@@ -27,6 +27,7 @@ class CoreBuild:
     input_bits: int
     n_classes: int
     score_width: int  # 0 when the core has no out_scores port
+    score_signed: bool  # scores are two's complement on out_scores (golden scores are plain ints)
     ii_bound: int  # cycles per inference by the design's documented formula
     golden: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]  # input bits -> (class, scores)
     encode: Callable[[np.ndarray], np.ndarray]  # dataset features -> input bits

@@ -94,7 +94,8 @@ def simulate(
     golden_accuracy = float(np.mean(sets[0].classes == y))
     spec = SimSpec(
         design=design, config=config, bus_width=core.bus_width, input_bits=core.input_bits,
-        n_classes=core.n_classes, score_width=core.score_width, ii_bound=core.ii_bound, seed=seed,
+        n_classes=core.n_classes, score_width=core.score_width, score_signed=core.score_signed,
+        ii_bound=core.ii_bound, seed=seed,
         metrics_path=str(build_dir / "metrics.json"), vectors_path=str(build_dir / "vectors.npz"),
     )
     save_sets(Path(spec.vectors_path), sets)

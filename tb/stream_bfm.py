@@ -50,6 +50,7 @@ class StreamSourceDriver(BusDriver):
     def __init__(self, entity: SimHandleBase, clock: SimHandleBase, stalls: StallConfig, rng: random.Random):
         super().__init__(entity, "in", clock)
         self.stalls, self.rng = stalls, rng
+        self.idle_cycles = 0  # idle cycles inserted, so a test can prove the knob did something
         self.bus.valid.value = 0
         self.bus.last.value = 0
         self.bus.data.value = 0
@@ -60,6 +61,7 @@ class StreamSourceDriver(BusDriver):
                 self.bus.valid.value = 0
                 for _ in range(self.rng.randint(1, self.stalls.max_idle)):
                     await RisingEdge(self.clock)
+                    self.idle_cycles += 1
             self.bus.data.value = beat
             self.bus.last.value = int(i == len(transaction) - 1)
             self.bus.valid.value = 1
@@ -114,9 +116,12 @@ class OutputMonitor(BusMonitor):
         cycles: CycleClock,
         n_classes: int,
         score_width: int,
+        score_signed: bool,
         callback=None,  # noqa: ANN001
     ):
         self.cycles, self.n_classes, self.score_width = cycles, n_classes, score_width
+        self.score_signed = score_signed
+        self.backpressure_cycles = 0  # cycles with a result valid but not taken
         super().__init__(entity, "out", clock, callback=callback)
 
     def _scores(self) -> list[int] | None:
@@ -124,7 +129,11 @@ class OutputMonitor(BusMonitor):
             return None
         packed = int(self.bus.scores.value)
         mask = (1 << self.score_width) - 1
-        return [(packed >> (c * self.score_width)) & mask for c in range(self.n_classes)]
+        fields = [(packed >> (c * self.score_width)) & mask for c in range(self.n_classes)]
+        if self.score_signed:
+            half = 1 << (self.score_width - 1)
+            fields = [f - (1 << self.score_width) if f >= half else f for f in fields]
+        return fields
 
     async def _monitor_recv(self) -> None:
         valid_since = None
@@ -137,7 +146,9 @@ class OutputMonitor(BusMonitor):
             now = self.cycles.now()
             if valid_since is None:
                 valid_since = now
-            if int(self.bus.ready.value):
+            if not int(self.bus.ready.value):
+                self.backpressure_cycles += 1
+            else:
                 self._recv(OutputBeat(int(getattr(self.bus, "class").value), self._scores(), valid_since, now))
                 valid_since = None
 

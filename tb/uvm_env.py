@@ -117,7 +117,7 @@ class StreamMonitors(uvm_component):
         spec: SimSpec = ConfigDB().get(self, "", "SPEC")
         cycles: CycleClock = ConfigDB().get(self, "", "CYCLES")
         self.inputs = InputMonitor(dut, dut.clk, cycles, callback=self.input_ap.write)
-        self.outputs = OutputMonitor(dut, dut.clk, cycles, spec.n_classes, spec.score_width,
+        self.outputs = OutputMonitor(dut, dut.clk, cycles, spec.n_classes, spec.score_width, spec.score_signed,
                                      callback=self.output_ap.write)
 
 
@@ -266,6 +266,8 @@ class StreamTest(uvm_test):
             "rtl_correct": sb.correct,
             "labelled": sb.labelled,
             "ii_bound_cycles": self.spec.ii_bound,
+            "idle_cycles_inserted": self.env.driver.bfm.idle_cycles,
+            "backpressure_cycles": self.env.monitors.outputs.backpressure_cycles,
             **metrics,
         }
         path = Path(self.spec.metrics_path)
@@ -275,6 +277,11 @@ class StreamTest(uvm_test):
         self.logger.info(f"{type(self).__name__}: {record}")
         assert sb.compared > 0, "no results compared"
         assert sb.mismatches == 0, f"{sb.mismatches} mismatches against the golden model (seed {self.spec.seed})"
+        stalled = record["idle_cycles_inserted"] > 0 and record["backpressure_cycles"] > 0
+        if self.STALLS and sb.compared >= 30:  # long enough that "no stall at all" is ~1e-9 likely
+            assert stalled, f"stalls were requested but none happened: {record}"
+        if not self.STALLS:
+            assert record["idle_cycles_inserted"] == 0 and record["backpressure_cycles"] == 0, record
         if self.CHECK_II:
             assert metrics["ii_cycles"] == self.spec.ii_bound, (
                 f"initiation interval {metrics['ii_cycles']} != bound {self.spec.ii_bound} cycles "

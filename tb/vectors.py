@@ -37,6 +37,7 @@ class SimSpec:
     input_bits: int
     n_classes: int
     score_width: int  # 0: the core has no out_scores port
+    score_signed: bool
     ii_bound: int
     seed: int
     clock_period_ns: float = 10.0

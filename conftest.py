@@ -1,0 +1,39 @@
+"""Seed handling shared by every test: one seed per pytest session, printed, and a one-line repro on failure."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+
+SEED_ENV = "EDGEBENCH_SEED"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Set in the environment before pytest-xdist starts its workers, so they all use the same seed.
+    if SEED_ENV not in os.environ:
+        os.environ[SEED_ENV] = str(secrets.randbelow(2**31))
+
+
+def session_seed() -> int:
+    return int(os.environ[SEED_ENV])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"edgebench seed: {session_seed()} (set {SEED_ENV} to reproduce)"
+
+
+@pytest.fixture
+def seed() -> int:
+    return session_seed()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and report.when == "call":
+        report.sections.append(
+            ("edgebench reproduce", f"seed {session_seed()}: {SEED_ENV}={session_seed()} python -m pytest '{item.nodeid}'")
+        )

@@ -1,0 +1,31 @@
+"""`verilator --lint-only -Wall` is clean on every RTL file, each linted as its own top with default parameters.
+
+Discovers files itself: a new style's folder under rtl/ is linted with rtl/common without any change here.
+"""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from golden.core import RTL_DIR
+from tb.toolchain import ToolchainError, setup_verilator
+
+
+def _rtl_files() -> list[Path]:
+    return sorted(RTL_DIR.glob("*/*.v"))
+
+
+@pytest.mark.parametrize("source", _rtl_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_verilator_lint_clean(source: Path) -> None:
+    try:
+        setup_verilator()
+    except ToolchainError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    folders = {RTL_DIR / "common", source.parent}
+    files = sorted({f for folder in folders for f in folder.glob("*.v")})
+    proc = subprocess.run(
+        ["verilator", "--lint-only", "-Wall", "--top-module", source.stem, *map(str, files)],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
