@@ -35,5 +35,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
     report = outcome.get_result()
     if report.failed and report.when == "call":
         report.sections.append(
-            ("edgebench reproduce", f"seed {session_seed()}: {SEED_ENV}={session_seed()} python -m pytest '{item.nodeid}'")
+            (
+                "edgebench reproduce",
+                f"seed {session_seed()}: {SEED_ENV}={session_seed()} python -m pytest '{item.nodeid}'",
+            )
         )

@@ -83,7 +83,8 @@ def read_idx(path: str | Path) -> np.ndarray:
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
         raise DatasetError(
-            f"{path}: truncated or corrupt IDX data ({len(raw) - header} bytes of payload, shape {shape} needs {expected})"
+            f"{path}: truncated or corrupt IDX data "
+            f"({len(raw) - header} bytes of payload, shape {shape} needs {expected})"
         )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 

@@ -28,6 +28,10 @@ ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStal
              "CornerStalls")
 
 
+class SimulationError(RuntimeError):
+    """The RTL did not build or the simulator did not start; the message names the log file."""
+
+
 @dataclass
 class SimResult:
     core: CoreBuild
@@ -41,6 +45,10 @@ class SimResult:
     sim_wall_s: float
     build_wall_s: float
     build_dir: Path
+
+    @property
+    def sim_log(self) -> Path:
+        return self.build_dir / "sim.log"
 
 
 def corner_vectors(input_bits: int) -> np.ndarray:
@@ -108,10 +116,17 @@ def simulate(
     logging.getLogger("cocotb").setLevel(logging.WARNING)
     start = time.perf_counter()
     build_args = ["-Wno-fatal"] if sim == "verilator" else []
-    runner.build(
-        sources=core.sources, hdl_toplevel=core.toplevel, parameters=core.parameters,
-        build_dir=build_dir, timescale=("1ns", "1ps"), build_args=build_args, waves=waves, always=True,
-    )
+    build_log, sim_log = build_dir / "build.log", build_dir / "sim.log"
+    try:
+        runner.build(
+            sources=core.sources, hdl_toplevel=core.toplevel, parameters=core.parameters,
+            build_dir=build_dir, timescale=("1ns", "1ps"), build_args=build_args, waves=waves, always=True,
+            log_file=build_log,
+        )
+    except RuntimeError:
+        tail = build_log.read_text().strip().splitlines()[-1:] if build_log.exists() else []
+        last = " ".join(tail)[:200]
+        raise SimulationError(f"{sim} build of {design}/{config} failed ({last}); log: {build_log}") from None
     built = time.perf_counter()
     results_xml = build_dir / "results.xml"
     env_spec = {"EDGEBENCH_SPEC": str(build_dir / "spec.json"), "PYTHONPATH": str(REPO_ROOT)}
@@ -122,7 +137,7 @@ def simulate(
         runner.test(
             test_module=TESTS_MODULE, hdl_toplevel=core.toplevel, testcase=list(tests), seed=seed,
             extra_env=env_spec, build_dir=build_dir, test_dir=build_dir, results_xml=str(results_xml),
-            timescale=("1ns", "1ps"), waves=waves,
+            timescale=("1ns", "1ps"), waves=waves, log_file=sim_log,
         )
     except SystemExit:
         pass  # the simulator itself failed; get_results below says so

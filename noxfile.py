@@ -1,0 +1,24 @@
+"""nox sessions: `nox -s tests`, `nox -s bench`, `nox -s lint` (each in its own virtualenv)."""
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    session.install("-e", ".")
+    session.run("edgebench", "bench", *(session.posargs or ["--design", "all", "--out", "results/"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("ruff", "check", "golden", "tb", "scripts", "noxfile.py")
+    session.run("python", "-m", "pytest", "-q", "tb/test_lint.py")

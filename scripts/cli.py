@@ -1,0 +1,199 @@
+"""`edgebench`: benchmark the implemented designs and write results/<design>.json and results/summary.md.
+
+    edgebench bench --design bnn --sim verilator --dataset digits -n 200 --out results/
+    edgebench bench --design all            # every implemented design, default configuration
+    edgebench report --out results/         # rebuild summary.md from the JSON files, no simulation
+    edgebench list                          # designs and their configurations
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+REFERENCE_CLOCK_MHZ = 100.0  # every inferences/s figure is stated at this clock
+SUMMARY_COLUMNS = (
+    ("design", "design"), ("config", "config"), ("simulator", "sim"), ("dataset", "dataset"), ("n", "n"),
+    ("mismatches", "mismatches"), ("golden_accuracy", "golden acc"), ("rtl_accuracy", "RTL acc"),
+    ("latency_cycles", "latency (cyc)"), ("ii_cycles", "II (cyc)"), ("ii_bound_cycles", "II bound"),
+    ("inferences_per_s", f"inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz"), ("sim_wall_s", "sim wall (s)"),
+)
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+def _results_name(design: str, config: str, default_config: str) -> str:
+    return design if config == default_config else f"{design}-{config}"
+
+
+def bench_one(design: str, config: str, args: argparse.Namespace, command: str) -> dict:
+    from golden.designs import get_design
+    from tb.runner import simulate
+
+    result = simulate(design, config, args.sim, dataset=args.dataset, n=args.n, seed=args.seed,
+                      tests=("DatasetStreaming",), tag="bench")
+    record = result.metrics.get("DatasetStreaming")
+    if record is None:
+        raise CliError(f"{design}/{config}: simulation produced no metrics; see {result.build_dir}")
+    ii = record["ii_cycles"]
+    out = {
+        "design": design,
+        "config": config,
+        "simulator": args.sim,
+        "dataset": args.dataset,
+        "n": result.n_dataset,
+        "mismatches": record["mismatches"] + max(0, result.n_dataset - record["compared"]),
+        "golden_accuracy": round(result.golden_accuracy, 4),
+        "rtl_accuracy": round(record["rtl_correct"] / max(1, record["labelled"]), 4),
+        "latency_cycles": record["latency_cycles"],
+        "ii_cycles": ii,
+        "ii_bound_cycles": result.core.ii_bound,
+        "clock_mhz": REFERENCE_CLOCK_MHZ,
+        "inferences_per_s": round(REFERENCE_CLOCK_MHZ * 1e6 / ii, 1) if ii else None,
+        "sim_wall_s": result.sim_wall_s,
+        "build_wall_s": result.build_wall_s,
+        "cocotb_tests_failed": result.failed,
+        "seed": args.seed,
+        "tool_versions": result.tool_versions,
+        "config_info": result.core.config_info,
+        "command": command,
+        "date": datetime.date.today().isoformat(),
+    }
+    name = _results_name(design, config, get_design(design).default_config)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{name}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(out, indent=1) + "\n")
+    tmp.replace(path)
+    return out
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return "" if value is None else str(value)
+
+
+def write_summary(out_dir: Path) -> Path:
+    """results/summary.md: one row per results/*.json, rebuilt from the files alone."""
+    rows = []
+    for path in sorted(out_dir.glob("*.json")):
+        try:
+            rows.append(json.loads(path.read_text()))
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{path}: not valid JSON ({exc}); re-run the bench for it") from None
+    lines = [
+        "# edgebench summary",
+        "",
+        f"Rebuilt by `edgebench report` from {len(rows)} results files. Clock for inferences/s: "
+        f"{REFERENCE_CLOCK_MHZ:g} MHz reference. Latency = first input beat accepted -> result valid, "
+        "no stalls; II = steady-state cycles between results.",
+        "",
+        "| " + " | ".join(h for _, h in SUMMARY_COLUMNS) + " |",
+        "|" + "---|" * len(SUMMARY_COLUMNS),
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(k)) for k, _ in SUMMARY_COLUMNS) + " |")
+    path = out_dir / "summary.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from golden.designs import DESIGNS, get_design
+
+    names = list(DESIGNS) if args.design == "all" else [args.design]
+    jobs = []
+    for name in names:
+        design = get_design(name)
+        if args.config == "all":
+            configs = list(design.configs)
+        elif args.config is None:
+            configs = [design.default_config]
+        elif args.config in design.configs:
+            configs = [args.config]
+        else:
+            raise CliError(f"design {name} has no config {args.config!r}; choose from {', '.join(design.configs)}")
+        jobs += [(name, c) for c in configs]
+    command = "edgebench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    failures = []
+    for name, config in tqdm(jobs, desc="bench", unit="design", disable=len(jobs) < 2 or not sys.stderr.isatty()):
+        rec = bench_one(name, config, args, command)
+        status = "OK" if rec["mismatches"] == 0 and rec["cocotb_tests_failed"] == 0 else "FAIL"
+        tqdm.write(
+            f"{status} {name}/{config} [{args.sim}] n={rec['n']} mismatches={rec['mismatches']} "
+            f"golden_acc={rec['golden_accuracy']:.4f} rtl_acc={rec['rtl_accuracy']:.4f} "
+            f"latency={rec['latency_cycles']} II={rec['ii_cycles']} (bound {rec['ii_bound_cycles']}) "
+            f"{rec['inferences_per_s']:,.0f} inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz, sim {rec['sim_wall_s']} s"
+        )
+        if status == "FAIL":
+            failures.append(f"{name}/{config}")
+    print(f"summary: {write_summary(args.out)}")
+    if failures:
+        print(f"error: mismatches or failed checks in {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if not args.out.is_dir():
+        raise CliError(f"{args.out}: no results directory; run `edgebench bench` first")
+    print(f"summary: {write_summary(args.out)}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from golden.designs import DESIGNS
+
+    for design in DESIGNS.values():
+        print(f"{design.name}: configs {', '.join(design.configs)} (default {design.default_config})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edgebench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    bench = sub.add_parser("bench", help="simulate designs on a dataset, check against golden, write results")
+    bench.add_argument("--design", default="all", help="design name or 'all' (see `edgebench list`)")
+    bench.add_argument("--config", default=None, help="configuration name, or 'all' (default: the design's default)")
+    bench.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
+    bench.add_argument("--dataset", default="digits",
+                       help="digits, fashion-mnist, or a directory of MNIST-format IDX files")
+    bench.add_argument("-n", type=int, default=None, help="test vectors to simulate (default: the whole test split)")
+    bench.add_argument("--seed", type=int, default=1, help="seed for random choices (default 1)")
+    bench.add_argument("--out", type=Path, default=Path("results"), help="results directory")
+    bench.set_defaults(func=cmd_bench)
+    report = sub.add_parser("report", help="rebuild results/summary.md from the JSON files")
+    report.add_argument("--out", type=Path, default=Path("results"))
+    report.set_defaults(func=cmd_report)
+    lst = sub.add_parser("list", help="list designs and configurations")
+    lst.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from golden.bnn import ModelFileError
+    from golden.datasets import DatasetError
+    from tb.runner import SimulationError
+    from tb.toolchain import ToolchainError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ToolchainError, SimulationError, DatasetError, ModelFileError, ValueError) as exc:
+        print(f"edgebench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
