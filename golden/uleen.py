@@ -24,6 +24,7 @@ from statistics import NormalDist
 import numpy as np
 
 from golden.datasets import Dataset
+from golden.modelfile import atomic_savez
 
 MODEL_FORMAT = "edgebench-uleen"
 MODEL_VERSION = 1
@@ -279,9 +280,7 @@ def save(model: UleenModel, path: str | Path) -> Path:
     arrays: dict[str, np.ndarray] = {"thresholds": model.thresholds, "bias": model.bias}
     for i, s in enumerate(model.submodels):
         arrays |= {f"perm{i}": s.perm, f"h3_{i}": s.h3, f"table{i}": s.table, f"mask{i}": s.mask}
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, manifest=np.array(json.dumps(manifest)), **arrays)
-    tmp.replace(path)
+    atomic_savez(path, manifest, arrays)
     return path
 
 

@@ -17,15 +17,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-REFERENCE_CLOCK_MHZ = 100.0  # every inferences/s figure is stated at this clock
-SUMMARY_COLUMNS = (
-    ("design", "design"), ("config", "config"), ("simulator", "sim"), ("dataset", "dataset"), ("n", "n"),
-    ("mismatches", "mismatches"), ("golden_accuracy", "golden acc"), ("rtl_accuracy", "RTL acc"),
-    ("latency_cycles", "latency (cyc)"), ("ii_cycles", "II (cyc)"), ("ii_bound_cycles", "II bound"),
-    ("inferences_per_s", f"inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz"), ("sim_wall_s", "sim wall (s)"),
-)
+from scripts.report import REFERENCE_CLOCK_MHZ, write_summary
+from tb.runner import SimResult
 
-
+GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
 class CliError(Exception):
     """A user error: printed as one line, exit status 2."""
 
@@ -38,8 +33,9 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
     from golden.designs import get_design
     from tb.runner import simulate
 
+    measure = not args.no_measure
     result = simulate(design, config, args.sim, dataset=args.dataset, n=args.n, seed=args.seed,
-                      tests=("DatasetStreaming",), tag="bench")
+                      tests=("DatasetStreaming",), tag="bench", waves=measure)
     record = result.metrics.get("DatasetStreaming")
     if record is None:
         raise CliError(f"{design}/{config}: simulation produced no metrics; see {result.build_dir}")
@@ -67,6 +63,8 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
         "command": command,
         "date": datetime.date.today().isoformat(),
     }
+    if measure and record["compared"]:
+        out |= measure_core(result, record, args)
     name = _results_name(design, config, get_design(design).default_config)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{name}.json"
@@ -76,35 +74,33 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
     return out
 
 
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
-    return "" if value is None else str(value)
+def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> dict:
+    """Area, clock estimate, RTL toggle energy and the gate-level cross-check for one bench run."""
+    from tb.energy import ENERGY_MODEL, gate_energy, rtl_energy
+    from tb.runner import simulate
+    from tb.synth import synthesize
 
-
-def write_summary(out_dir: Path) -> Path:
-    """results/summary.md: one row per results/*.json, rebuilt from the files alone."""
-    rows = []
-    for path in sorted(out_dir.glob("*.json")):
-        try:
-            rows.append(json.loads(path.read_text()))
-        except json.JSONDecodeError as exc:
-            raise CliError(f"{path}: not valid JSON ({exc}); re-run the bench for it") from None
-    lines = [
-        "# edgebench summary",
-        "",
-        f"Rebuilt by `edgebench report` from {len(rows)} results files. Clock for inferences/s: "
-        f"{REFERENCE_CLOCK_MHZ:g} MHz reference. Latency = first input beat accepted -> result valid, "
-        "no stalls; II = steady-state cycles between results.",
-        "",
-        "| " + " | ".join(h for _, h in SUMMARY_COLUMNS) + " |",
-        "|" + "---|" * len(SUMMARY_COLUMNS),
-    ]
-    for row in rows:
-        lines.append("| " + " | ".join(_fmt(row.get(k)) for k, _ in SUMMARY_COLUMNS) + " |")
-    path = out_dir / "summary.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    synth_dir = result.build_dir / "synth"
+    area = synthesize(result.core, synth_dir)
+    energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", area["ffs"])
+    gate = simulate(result.core.design, result.core.config, "icarus", dataset=args.dataset, n=GATE_LEVEL_N,
+                    seed=args.seed, tests=("DatasetStreaming",), tag="gate", waves=True, gate_level=area)
+    grec = gate.metrics.get("DatasetStreaming", {})
+    gate_out = {"gate_level_n": gate.n_dataset, "gate_level_mismatches": grec.get("mismatches"),
+                "gate_level_failed": gate.failed}
+    if grec.get("compared"):
+        gate_out |= gate_energy(gate.wave, result.core.toplevel, grec, synth_dir / "netlist.json",
+                                gate.synth["ffs"])
+    est = area["est_fmax_mhz"]
+    ii = record["ii_cycles"]
+    return {
+        **energy,
+        **gate_out,
+        **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels", "est_fmax_mhz")},
+        "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
+        "inferences_per_s_at_est_fmax": round(est * 1e6 / ii, 1) if ii else None,
+        "energy_model": ENERGY_MODEL,
+    }
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -170,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("-n", type=int, default=None, help="test vectors to simulate (default: the whole test split)")
     bench.add_argument("--seed", type=int, default=1, help="seed for random choices (default 1)")
     bench.add_argument("--out", type=Path, default=Path("results"), help="results directory")
+    bench.add_argument("--no-measure", action="store_true",
+                       help="skip synthesis, toggle energy and the gate-level cross-check (cycles only)")
     bench.set_defaults(func=cmd_bench)
     report = sub.add_parser("report", help="rebuild results/summary.md from the JSON files")
     report.add_argument("--out", type=Path, default=Path("results"))

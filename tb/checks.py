@@ -5,7 +5,22 @@ from __future__ import annotations
 import pytest
 
 from tb.runner import ALL_TESTS, SimResult, SimulationError, simulate
-from tb.toolchain import ToolchainError
+from tb.toolchain import SIMULATORS, ToolchainError
+
+
+def sim_cases(configs: list[str] | tuple[str, ...], both: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(simulator, config) pairs: every config on Icarus, the configs in `both` on Verilator too.
+
+    Verilator builds cost 20-60 s each on this machine kind; the configs left to Icarus only differ from a
+    `both` config by parameters (bus width, folding), not by RTL, so the suite stays within its time budget."""
+    unknown = set(both) - set(configs)
+    if unknown:
+        raise ValueError(f"unknown configs {sorted(unknown)}")
+    return [(sim, c) for c in configs for sim in SIMULATORS if sim == "icarus" or c in both]
+
+
+def case_ids(cases: list[tuple[str, ...]]) -> list[str]:
+    return ["-".join(case) for case in cases]
 
 
 def simulate_or_fail(design: str, config: str, sim: str, **kwargs: object) -> SimResult:

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +18,13 @@ import numpy as np
 from golden.core import REPO_ROOT, CoreBuild
 from golden.datasets import load_dataset
 from golden.designs import get_design
-from tb.toolchain import ensure_simulator
+from tb.toolchain import check_fst_headers, ensure_simulator
 from tb.vectors import SimSpec, VectorSet, save_sets
 
 BUILD_ROOT = REPO_ROOT / "sim_build"
-CACHE_DIR = REPO_ROOT / ".edgebench_cache"
+# Trained models, keyed by their training configuration; outside the checkout so fresh clones on the same
+# machine (CI) reuse them. EDGEBENCH_CACHE overrides.
+CACHE_DIR = Path(os.environ.get("EDGEBENCH_CACHE", Path.home() / ".cache" / "edgebench"))
 TESTS_MODULE = "tb.stream_tests"
 ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStalls", "CornerStreaming",
              "CornerStalls")
@@ -45,6 +47,8 @@ class SimResult:
     sim_wall_s: float
     build_wall_s: float
     build_dir: Path
+    wave: Path | None = None  # FST of the whole run when waves=True
+    synth: dict | None = None  # synthesis figures when gate_level=True
 
     @property
     def sim_log(self) -> Path:
@@ -85,6 +89,7 @@ def simulate(
     tests: tuple[str, ...] = ALL_TESTS,
     tag: str = "test",
     waves: bool = False,
+    gate_level: bool | dict = False,
 ) -> SimResult:
     """Build and run `tests` of the shared environment on one core; never raises on a failing test
     (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up."""
@@ -93,6 +98,14 @@ def simulate(
     build_dir = BUILD_ROOT / f"{design}-{config}-{data.name}-{sim}-{tag}"
     build_dir.mkdir(parents=True, exist_ok=True)
     core = get_design(design).build(config, data, build_dir / "params", CACHE_DIR)
+    synth_info = None
+    if gate_level:
+        # Simulate Yosys' generic-cell netlist of this very configuration instead of the RTL.
+        from tb.synth import simcells_path, synthesize
+
+        # gate_level may carry an earlier synthesize() result of the same configuration: reuse its netlist
+        synth_info = gate_level if isinstance(gate_level, dict) else synthesize(core, build_dir / "synth", fpga=())
+        core = replace(core, sources=[Path(synth_info["netlist"]), simcells_path()], parameters={})
     x, y = data.x_test, data.y_test
     if n is not None:
         if n < 1:
@@ -116,6 +129,11 @@ def simulate(
     logging.getLogger("cocotb").setLevel(logging.WARNING)
     start = time.perf_counter()
     build_args = ["-Wno-fatal"] if sim == "verilator" else []
+    if sim == "verilator" and waves:
+        check_fst_headers()
+        build_args += ["--trace-fst"]
+    if gate_level:
+        build_args += ["-Wno-lint", "-Wno-style"] if sim == "verilator" else []
     build_log, sim_log = build_dir / "build.log", build_dir / "sim.log"
     try:
         runner.build(
@@ -151,5 +169,8 @@ def simulate(
         n_tests, n_failed = len(tests), len(tests)
     metrics_path = Path(spec.metrics_path)
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    wave = None
+    if waves:
+        wave = build_dir / ("dump.fst" if sim == "verilator" else f"{core.toplevel}.fst")
     return SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
-                     round(done - built, 3), round(built - start, 3), build_dir)
+                     round(done - built, 3), round(built - start, 3), build_dir, wave, synth_info)

@@ -3,12 +3,13 @@
 import pytest
 
 from golden import bnn_design
-from tb.checks import check_core
-from tb.toolchain import SIMULATORS
+from tb.checks import case_ids, check_core, sim_cases
+
+# Three foldings on both simulators; `unfolded` (the largest Verilator build) on Icarus only.
+CASES = sim_cases(list(bnn_design.CONFIGS), both=("default", "hidden-bound", "output-bound"))
 
 
-@pytest.mark.parametrize("config", list(bnn_design.CONFIGS))
-@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize(("sim", "config"), CASES, ids=case_ids(CASES))
 def test_bnn_core(sim: str, config: str, seed: int) -> None:
     result = check_core("bnn", config, sim, seed)
     # The bound differs between configurations, so this also proves the folding parameters reach the RTL.

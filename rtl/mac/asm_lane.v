@@ -6,27 +6,28 @@
 module asm_lane #(
     parameter integer IN_W  = 8,
     parameter integer ACC_W = 24,
-    parameter integer M_W   = IN_W + 3
+    parameter integer M_W   = IN_W + 3,
+    parameter integer BANK_W = M_W << 2  // four alphabet multiples
 ) (
     input  wire             clk,
     input  wire             en,
     input  wire             first,
     input  wire [ACC_W-1:0] bias,
     input  wire [10:0]      code,
-    input  wire [4*M_W-1:0] multiples,
+    input  wire [BANK_W-1:0] multiples,
     output wire [ACC_W-1:0] acc_next
 );
     localparam integer Q_W   = M_W + 3;   // a multiple shifted by up to 3
     localparam integer MAG_W = Q_W + 4;   // quartet adder: (t1 << 4) + t0
 
-    function automatic [Q_W-1:0] quartet(input [4:0] f, input [4*M_W-1:0] m);
+    function automatic [Q_W-1:0] quartet(input [4:0] f, input [BANK_W-1:0] m);
         reg [M_W-1:0] pick;
         begin
             case (f[3:2])
-                2'd0: pick = m[M_W-1:0];
-                2'd1: pick = m[2*M_W-1:M_W];
-                2'd2: pick = m[3*M_W-1:2*M_W];
-                default: pick = m[4*M_W-1:3*M_W];
+                2'd0: pick = m[0 +: M_W];
+                2'd1: pick = m[M_W +: M_W];
+                2'd2: pick = m[(M_W << 1) +: M_W];
+                default: pick = m[(M_W << 1) + M_W +: M_W];
             endcase
             quartet = f[4] ? ({3'd0, pick} << f[1:0]) : {Q_W{1'b0}};
         end

@@ -5,10 +5,11 @@
 module asm_precompute #(
     parameter integer IN_W = 8,
     parameter integer NA   = 4,
-    parameter integer M_W  = IN_W + 3
+    parameter integer M_W  = IN_W + 3,
+    parameter integer BANK_W = M_W << 2
 ) (
-    input  wire [IN_W-1:0]  x,
-    output wire [4*M_W-1:0] multiples
+    input  wire [IN_W-1:0]   x,
+    output wire [BANK_W-1:0] multiples
 );
     wire [M_W-1:0] x1 = {3'd0, x};
     wire [M_W-1:0] m1 = x1;

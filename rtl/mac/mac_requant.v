@@ -10,7 +10,7 @@ module mac_requant #(
     input  wire [ACC_W-1:0] acc,
     output wire [OUT_W-1:0] act
 );
-    localparam [ACC_W:0] RND = (SHIFT > 0) ? ((ACC_W + 1)'(1) << (SHIFT - 1)) : {(ACC_W + 1){1'b0}};
+    localparam [ACC_W:0] RND = (SHIFT > 0) ? ((ACC_W + 1)'(1) << ((SHIFT > 0) ? SHIFT - 1 : 0)) : {(ACC_W + 1){1'b0}};
     localparam [ACC_W:0] AMAX = {{(ACC_W + 1 - OUT_W){1'b0}}, {OUT_W{1'b1}}};
     wire [ACC_W:0] rounded = {acc[ACC_W-1], acc} + RND;
     wire [ACC_W:0] shifted = $unsigned($signed(rounded) >>> SHIFT);

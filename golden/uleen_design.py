@@ -1,0 +1,150 @@
+"""ULEEN as an edgebench design: trained model (cached) + hash-unit allocation -> memory files -> CoreBuild.
+
+The core's input bits are the thermometer bits (encoding happens on the golden side, `CoreBuild.encode`).
+Initiation interval (rtl/uleen/README.md):
+    II = max(ceil(input_bits / bus_width), max over submodels s of k_s * ceil(F_s / U_s)),
+    F_s = ceil(input_bits / n_s) filters, U_s hash units, k_s hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden import uleen
+from golden.core import CoreBuild, hdl_string, rtl_sources
+from golden.datasets import Dataset
+from golden.memfiles import bits_to_words, fields_to_words, write_memh
+from golden.uleen import SubmodelConfig as Sub
+from golden.uleen import UleenTrainConfig
+
+MAX_SUBMODELS = 3  # slots of rtl/uleen/uleen_top.v
+
+
+@dataclass(frozen=True)
+class UleenHwConfig:
+    bus_width: int
+    units: tuple[int, ...]  # hash units per submodel
+    train: UleenTrainConfig = UleenTrainConfig()
+
+
+_SINGLE = UleenTrainConfig(bits_per_feature=4, submodels=(Sub(8, 64, 2),))  # 256 bits, 32 filters
+_ENSEMBLE = UleenTrainConfig(bits_per_feature=6, submodels=(Sub(8, 64, 2), Sub(12, 128, 2), Sub(16, 256, 2)))
+_PRUNED = UleenTrainConfig(bits_per_feature=6, submodels=_ENSEMBLE.submodels, prune_fraction=0.3)
+
+CONFIGS: dict[str, UleenHwConfig] = {
+    # II = max(beats, k * ceil(F / U)) per submodel; values in the comments
+    "single": UleenHwConfig(64, (16,), _SINGLE),  # beats 4, 2*ceil(32/16)=4 -> 4 (bus-bound)
+    "ensemble": UleenHwConfig(64, (16, 16, 12), _ENSEMBLE),  # 384 bits: beats 6; 2*3, 2*2, 2*2 -> 6
+    "pruned": UleenHwConfig(64, (16, 16, 12), _PRUNED),  # as ensemble, 30 % of filters pruned -> 6
+    "bw32-u8": UleenHwConfig(32, (8,), _SINGLE),  # beats 8, 2*4=8 -> 8
+    "bw64-u32": UleenHwConfig(64, (32,), _SINGLE),  # beats 4, 2*1=2 -> 4 (bus-bound, spare hash units)
+    "bw128-u4": UleenHwConfig(128, (4,), _SINGLE),  # beats 2, 2*8=16 -> 16 (hash-bound)
+    "bw16-u2": UleenHwConfig(16, (2,), _SINGLE),  # beats 16, 2*16=32 -> 32 (hash-bound)
+}
+
+
+def groups(filters: int, units: int) -> int:
+    return -(-filters // units)
+
+
+def ii_bound(input_bits: int, hw: UleenHwConfig) -> int:
+    """max(ceil(input_bits / bus_width), max_s k_s * ceil(F_s / U_s))."""
+    beats = -(-input_bits // hw.bus_width)
+    engine = [
+        sc.hashes * groups(-(-input_bits // sc.inputs_per_filter), u)
+        for sc, u in zip(hw.train.submodels, hw.units, strict=True)
+    ]
+    return max([beats, *engine])
+
+
+def cached_model(train_cfg: UleenTrainConfig, data: Dataset, cache_dir: Path) -> uleen.UleenModel:
+    """Train once per (training config, dataset); later calls load the model file."""
+    key = hashlib.sha256(json.dumps([asdict(train_cfg), data.name, uleen.MODEL_VERSION]).encode()).hexdigest()[:16]
+    path = cache_dir / f"uleen-{data.name}-{key}.npz"
+    if path.exists():
+        return uleen.load(path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    model = uleen.train(train_cfg, data)
+    uleen.save(model, path)
+    return model
+
+
+def score_width(model: uleen.UleenModel) -> int:
+    return max(1, int(model.max_score).bit_length())
+
+
+def write_submodel_files(sub: uleen.Submodel, input_bits: int, units: int, out: Path, s: int) -> dict[str, Path]:
+    """The four memories of one uleen_engine, in the layout documented in rtl/uleen/uleen_engine.v."""
+    n_pad = groups(sub.filters, units) * units  # filters incl. padding filters (mask 0, table 0)
+    pw = int(input_bits).bit_length()  # $clog2(IN_BITS + 1)
+    perm = np.full(n_pad * sub.n, input_bits, dtype=np.int64)  # input_bits selects the constant 0
+    perm[: sub.perm.size] = np.minimum(sub.perm, input_bits)  # padding positions read zero as well
+    w = sub.entries.bit_length() - 1
+    table = np.zeros((n_pad, sub.entries, sub.table.shape[0]), dtype=np.uint8)
+    table[: sub.filters] = sub.table.transpose(1, 2, 0)
+    mask = np.zeros((n_pad, sub.mask.shape[0]), dtype=np.uint8)
+    mask[: sub.filters] = sub.mask.T
+    n_classes = sub.table.shape[0]
+    return {
+        "PERM_FILE": write_memh(out / f"perm{s}.hex", fields_to_words(perm[:, None], pw), pw),
+        "H3_FILE": write_memh(out / f"h3_{s}.hex", fields_to_words(sub.h3.reshape(-1, 1), w), w),
+        "TAB_FILE": write_memh(out / f"tab{s}.hex", bits_to_words(table.reshape(-1, n_classes)), n_classes),
+        "MASK_FILE": write_memh(out / f"mask{s}.hex", bits_to_words(mask), n_classes),
+    }
+
+
+def build(config: str, data: Dataset, work_dir: Path, cache_dir: Path) -> CoreBuild:
+    if config not in CONFIGS:
+        raise ValueError(f"unknown uleen config {config!r}; choose from {', '.join(CONFIGS)}")
+    hw = CONFIGS[config]
+    if not 1 <= len(hw.train.submodels) <= MAX_SUBMODELS or len(hw.units) != len(hw.train.submodels):
+        raise ValueError(f"uleen_top takes 1..{MAX_SUBMODELS} submodels with one hash-unit count each")
+    model = cached_model(hw.train, data, cache_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    sw = score_width(model)
+    params: dict[str, object] = {
+        "BUS_WIDTH": hw.bus_width,
+        "IN_BITS": model.input_bits,
+        "N_CLASSES": model.n_classes,
+        "SCORE_W": sw,
+        "N_SUB": len(model.submodels),
+    }
+    sub_info = []
+    for s, (sub, u) in enumerate(zip(model.submodels, hw.units, strict=True)):
+        g = groups(sub.filters, u)
+        params |= {f"N{s}": sub.n, f"K{s}": sub.k, f"W{s}": sub.entries.bit_length() - 1, f"U{s}": u, f"G{s}": g}
+        for name, path in write_submodel_files(sub, model.input_bits, u, work_dir, s).items():
+            params[f"{name}{s}"] = hdl_string(path)
+        sub_info.append({"inputs_per_filter": sub.n, "entries": sub.entries, "hashes": sub.k, "filters": sub.filters,
+                         "kept_filters_per_class": int(sub.mask.sum(1).max()), "hash_units": u, "groups": g,
+                         "engine_cycles": sub.k * g})
+    bias_words = fields_to_words(model.bias.reshape(-1, 1), sw)
+    params["BIAS_FILE"] = hdl_string(write_memh(work_dir / "bias.hex", bias_words, sw))
+    return CoreBuild(
+        design="uleen",
+        config=config,
+        toplevel="uleen_top",
+        sources=rtl_sources("uleen"),
+        parameters=params,
+        bus_width=hw.bus_width,
+        input_bits=model.input_bits,
+        n_classes=model.n_classes,
+        score_width=sw,
+        score_signed=False,
+        ii_bound=ii_bound(model.input_bits, hw),
+        golden=lambda bits: uleen.forward(model, bits),
+        encode=model.encode,
+        config_info={
+            "bus_width": hw.bus_width,
+            "bits_per_feature": model.bits_per_feature,
+            "submodels": sub_info,
+            "bias": model.bias.tolist(),
+            "train": asdict(hw.train),
+            "model_info": model.info,
+        },
+    )
