@@ -11,7 +11,6 @@ Integer semantics (what the RTL computes, see rtl/bnn/README.md):
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,14 +18,12 @@ import numpy as np
 
 from golden.datasets import Dataset
 from golden.encoding import thermometer_uniform
-from golden.modelfile import atomic_savez
+from golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-bnn"
 MODEL_VERSION = 1
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, corrupt or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -231,24 +228,7 @@ def save(model: BnnModel, path: str | Path) -> Path:
 def load(path: str | Path) -> BnnModel:
     """Load and validate a model file; every problem is a ModelFileError naming the file and field."""
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: model file not found") from None
-    except Exception as exc:  # zipfile/np errors: the file is not a readable npz
-        raise ModelFileError(f"{path}: not a readable model file ({exc})") from None
-    if "manifest" not in files:
-        raise ModelFileError(f"{path}: missing field 'manifest'")
-    try:
-        manifest = json.loads(str(files["manifest"]))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: field 'manifest' is not JSON ({exc})") from None
-    if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:
-        raise ModelFileError(
-            f"{path}: format {manifest.get('format')!r} version {manifest.get('version')!r}, "
-            f"expected {MODEL_FORMAT!r} version {MODEL_VERSION}"
-        )
+    manifest, files = read_model_file(path, MODEL_FORMAT, MODEL_VERSION)
     n_layers = int(manifest.get("layers", 0))
     weights, thresholds = [], []
     prev = None

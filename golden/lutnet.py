@@ -24,7 +24,6 @@ table is sign(c_v) >= 0 and batch norm is folded into integer thresholds as gold
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,15 +32,13 @@ import numpy as np
 from golden import bnn
 from golden.datasets import Dataset
 from golden.encoding import thermometer_uniform
-from golden.modelfile import atomic_savez
+from golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-lutnet"
 MODEL_VERSION = 1
 MAX_K = 6
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, corrupt or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -392,26 +389,7 @@ def _int_field(path: Path, manifest: dict, name: str, lo: int, hi: int) -> int:
 def load(path: str | Path) -> LutnetModel:
     """Load and validate a model file; every problem is a ModelFileError naming the file and field."""
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: model file not found") from None
-    except Exception as exc:  # zipfile/np errors: the file is not a readable npz
-        raise ModelFileError(f"{path}: not a readable model file ({exc})") from None
-    if "manifest" not in files:
-        raise ModelFileError(f"{path}: missing field 'manifest'")
-    try:
-        manifest = json.loads(str(files["manifest"]))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: field 'manifest' is not JSON ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise ModelFileError(f"{path}: field 'manifest' must be a JSON object")
-    if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:
-        raise ModelFileError(
-            f"{path}: format {manifest.get('format')!r} version {manifest.get('version')!r}, "
-            f"expected {MODEL_FORMAT!r} version {MODEL_VERSION}"
-        )
+    manifest, files = read_model_file(path, MODEL_FORMAT, MODEL_VERSION)
     k = _int_field(path, manifest, "k", 1, MAX_K)
     n_layers = _int_field(path, manifest, "layers", 1, 64)
     levels = _int_field(path, manifest, "levels", 1, 1 << 16)

@@ -24,14 +24,13 @@ Weight codes (per weight):
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from golden.datasets import Dataset
-from golden.modelfile import atomic_savez
+from golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-quant-mlp"
 MODEL_VERSION = 1
@@ -44,8 +43,6 @@ ASM_CODE_W = 11
 ALPHABETS = {1: (1,), 2: (1, 3), 4: (1, 3, 5, 7)}  # NA -> alphabet (nested: entry k is 2k+1)
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, corrupt or inconsistent."""
 
 
 # --------------------------------------------------------------------------------------------- configs
@@ -426,20 +423,7 @@ def save(model: QuantMlp, path: str | Path) -> Path:
 
 def load(path: str | Path) -> QuantMlp:
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: model file not found") from None
-    except Exception as exc:
-        raise ModelFileError(f"{path}: not a readable model file ({exc})") from None
-    try:
-        m = json.loads(str(files["manifest"]))
-    except (KeyError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: missing or bad field 'manifest' ({exc})") from None
-    if m.get("format") != MODEL_FORMAT or m.get("version") != MODEL_VERSION:
-        raise ModelFileError(f"{path}: format {m.get('format')!r} version {m.get('version')!r}, "
-                             f"expected {MODEL_FORMAT!r} version {MODEL_VERSION}")
+    m, files = read_model_file(path, MODEL_FORMAT, MODEL_VERSION)
     if m.get("kind") not in KINDS:
         raise ModelFileError(f"{path}: field 'kind' must be one of {KINDS}")
     codes, bias = [], []

@@ -16,7 +16,6 @@ Integer semantics (what rtl/uleen computes, see rtl/uleen/README.md):
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -24,14 +23,12 @@ from statistics import NormalDist
 import numpy as np
 
 from golden.datasets import Dataset
-from golden.modelfile import atomic_savez
+from golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-uleen"
 MODEL_VERSION = 1
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, corrupt or inconsistent."""
 
 
 @dataclass(frozen=True)
@@ -301,24 +298,7 @@ def _range(path: Path, key: str, arr: np.ndarray, lo: int, hi: int) -> None:
 def load(path: str | Path) -> UleenModel:
     """Load and validate a model file; every problem is a ModelFileError naming the file and field."""
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = {k: npz[k] for k in npz.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: model file not found") from None
-    except Exception as exc:  # zipfile / numpy errors: not a readable npz
-        raise ModelFileError(f"{path}: not a readable model file ({exc})") from None
-    if "manifest" not in files:
-        raise ModelFileError(f"{path}: missing field 'manifest'")
-    try:
-        manifest = json.loads(str(files["manifest"]))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: field 'manifest' is not JSON ({exc})") from None
-    if manifest.get("format") != MODEL_FORMAT or manifest.get("version") != MODEL_VERSION:
-        raise ModelFileError(
-            f"{path}: field 'version': format {manifest.get('format')!r} version {manifest.get('version')!r}, "
-            f"expected {MODEL_FORMAT!r} version {MODEL_VERSION}"
-        )
+    manifest, files = read_model_file(path, MODEL_FORMAT, MODEL_VERSION)
     for key in ("bits_per_feature", "n_classes", "submodels"):
         if key not in manifest:
             raise ModelFileError(f"{path}: missing field 'manifest.{key}'")

@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from golden.bnn import ModelFileError
+    from golden.modelfile import ModelFileError
     from golden.datasets import DatasetError
     from tb.runner import SimulationError
     from tb.toolchain import ToolchainError
