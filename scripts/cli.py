@@ -178,8 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from golden.modelfile import ModelFileError
     from golden.datasets import DatasetError
+    from golden.modelfile import ModelFileError
     from tb.runner import SimulationError
     from tb.toolchain import ToolchainError
 
