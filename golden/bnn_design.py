@@ -28,7 +28,7 @@ class BnnHwConfig:
 CONFIGS: dict[str, BnnHwConfig] = {
     # (128 -> 64 -> 64 -> 10); folds per layer in the comments, II = the largest, or the bus beats
     "default": BnnHwConfig(32, pe=(8, 8, 2), simd=(32, 16, 16)),  # 8*4=32, 8*4=32, 5*4=20, beats 4 -> 32
-    "hidden-bound": BnnHwConfig(32, pe=(16, 4, 5), simd=(64, 32, 32)),  # 4*2=8, 16*2=16, 2*2=4 -> 16
+    "hidden-bound": BnnHwConfig(32, pe=(16, 8, 5), simd=(64, 32, 32)),  # 4*2=8, 8*2=16, 2*2=4 -> 16
     "output-bound": BnnHwConfig(64, pe=(16, 16, 1), simd=(64, 64, 16)),  # 4*2=8, 4*1=4, 10*4=40 -> 40
     "unfolded": BnnHwConfig(32, pe=(64, 64, 10), simd=(128, 64, 64)),  # 1, 1, 1, beats 4 -> 4 (bus-bound)
 }
