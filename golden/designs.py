@@ -21,7 +21,8 @@ class Design:
 
 DESIGNS: dict[str, Design] = {
     "bnn": Design("bnn", tuple(bnn_design.CONFIGS), "default", bnn_design.build),
-    "uleen": Design("uleen", tuple(uleen_design.CONFIGS), "ensemble", uleen_design.build),
+    "uleen": Design("uleen", tuple(uleen_design.CONFIGS) + tuple(uleen_design.LARGE_CONFIGS), "ensemble",
+                    uleen_design.build),
 }
 # The quantized MAC family (golden/mac_design.py): one entry per design, configurations in CONFIGS[name].
 for _name in mac_design.DESIGN_NAMES:

@@ -47,6 +47,17 @@ CONFIGS: dict[str, UleenHwConfig] = {
     "bw16-u2": UleenHwConfig(16, (2,), _SINGLE),  # beats 16, 2*16=32 -> 32 (hash-bound)
 }
 
+# Configurations too large for the tb/test_uleen.py sweep over CONFIGS (run via `edgebench bench --config`).
+# "fashion-small": BTHOWeN MNIST "Small" (2 bits/input, 28 inputs/filter, 1024 entries, 2 hashes) as
+# submodel 0, plus two ULEEN-style submodels with 20 and 14 inputs/filter; for Fashion-MNIST (784 features
+# -> 1568 input bits; filters 56, 79, 112). Trained on the full 54000-sample train split (about 75 s, no
+# subsampling). BUS 64: beats 25; hash units (5, 7, 10): 2*12, 2*12, 2*12 = 24 -> II 25 (bus-bound).
+_FASHION_SMALL = UleenTrainConfig(bits_per_feature=2, submodels=(Sub(28, 1024, 2), Sub(20, 1024, 2), Sub(14, 1024, 2)))
+
+LARGE_CONFIGS: dict[str, UleenHwConfig] = {
+    "fashion-small": UleenHwConfig(64, (5, 7, 10), _FASHION_SMALL),
+}
+
 
 def groups(filters: int, units: int) -> int:
     return -(-filters // units)
@@ -99,9 +110,10 @@ def write_submodel_files(sub: uleen.Submodel, input_bits: int, units: int, out: 
 
 
 def build(config: str, data: Dataset, work_dir: Path, cache_dir: Path) -> CoreBuild:
-    if config not in CONFIGS:
-        raise ValueError(f"unknown uleen config {config!r}; choose from {', '.join(CONFIGS)}")
-    hw = CONFIGS[config]
+    hw = CONFIGS.get(config) or LARGE_CONFIGS.get(config)
+    if hw is None:
+        raise ValueError(f"unknown uleen config {config!r}; choose from {', '.join(CONFIGS)} "
+                         f"(or the large configs {', '.join(LARGE_CONFIGS)})")
     if not 1 <= len(hw.train.submodels) <= MAX_SUBMODELS or len(hw.units) != len(hw.train.submodels):
         raise ValueError(f"uleen_top takes 1..{MAX_SUBMODELS} submodels with one hash-unit count each")
     model = cached_model(hw.train, data, cache_dir)
