@@ -31,6 +31,8 @@ CONFIGS: dict[str, BnnHwConfig] = {
     "hidden-bound": BnnHwConfig(32, pe=(16, 8, 5), simd=(64, 32, 32)),  # 4*2=8, 8*2=16, 2*2=4 -> 16
     "output-bound": BnnHwConfig(64, pe=(16, 16, 1), simd=(64, 64, 16)),  # 4*2=8, 4*1=4, 10*4=40 -> 40
     "unfolded": BnnHwConfig(32, pe=(64, 64, 10), simd=(128, 64, 64)),  # 1, 1, 1, beats 4 -> 4 (bus-bound)
+    # The BNN LUTNet starts from (128 -> 32 -> 32 -> 10), fully parallel like lutnet-unrolled: the LUT baseline.
+    "unfolded-32": BnnHwConfig(32, pe=(32, 32, 10), simd=(128, 32, 32), train=bnn.BnnTrainConfig(hidden=(32, 32))),
     # A small network (64 -> 16 -> 16 -> 10, 1.4 kbit of weights) for the gate-level test: synthesis maps the
     # weight ROMs to logic, and every cell is an event in the netlist simulation.
     "tiny": BnnHwConfig(32, pe=(4, 4, 2), simd=(32, 16, 16), train=bnn.BnnTrainConfig(levels=1, hidden=(16, 16))),

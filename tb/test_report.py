@@ -16,7 +16,7 @@ def _row(design: str, energy: float, luts: int, acc: float = 0.9) -> dict:
 
 def test_report_from_json_only(tmp_path: Path) -> None:
     rows = {"bnn": _row("bnn", 100.0, 500), "uleen": _row("uleen", 20.0, 300), "int8-mac": _row("int8-mac", 50.0, 900),
-            "pot": _row("pot", 80.0, 700), "bnn-unfolded": _row("bnn", 90.0, 4000),
+            "pot": _row("pot", 80.0, 700), "bnn-unfolded-32": _row("bnn", 90.0, 4000),
             "lutnet-unrolled": _row("lutnet-unrolled", 70.0, 2000)}
     for name, row in rows.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(row))
