@@ -83,7 +83,9 @@ def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> d
     synth_dir = result.build_dir / "synth"
     area = synthesize(result.core, synth_dir)
     energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", area["ffs"])
-    gate = simulate(result.core.design, result.core.config, "icarus", dataset=args.dataset, n=GATE_LEVEL_N,
+    # every netlist cell is an Icarus event: long-II designs simulate fewer vectors (at least 12)
+    n_gate = max(12, min(GATE_LEVEL_N, 2048 // max(1, int(record["ii_cycles"] or 1)) + 5))
+    gate = simulate(result.core.design, result.core.config, "icarus", dataset=args.dataset, n=n_gate,
                     seed=args.seed, tests=("DatasetStreaming",), tag="gate", waves=True, gate_level=area)
     grec = gate.metrics.get("DatasetStreaming", {})
     gate_out = {"gate_level_n": gate.n_dataset, "gate_level_mismatches": grec.get("mismatches"),

@@ -1,7 +1,8 @@
 """Toggle-based energy per inference, at RTL level and at gate level.
 
 Window: N results after pipeline fill (results II_WARMUP .. II_WARMUP+N of a run with no idle cycles and no
-back-pressure), from the first to the last of those results' valid cycles; energy / (number of results in it).
+back-pressure), N = min(64, 4096 cycles / II), from the first to the last of those results' valid cycles;
+energy / (number of results in it).
 
 Technology: 45 nm, 0.9 V, matching Horowitz (ISSCC 2014), whose figures are in shared/reference/accelerators.md
 section 7. Switching energy per bit toggle is 1/2 C V^2 with the load capacitances below (first-order values for a
@@ -137,11 +138,18 @@ def _high_cycles(wave: Path, top: str, signal_name: str, start_ps: float, end_ps
     raise KeyError(signal_name)
 
 
-def steady_window(metrics: dict, n_max: int = 64) -> tuple[float, float, int]:
-    """(start_ps, end_ps, inferences) over results II_WARMUP.. of a streaming run."""
+WINDOW_MAX_RESULTS = 64
+WINDOW_MAX_CYCLES = 4096  # long-II designs get fewer results: the toggle parse is per net change, in Python
+
+
+def steady_window(metrics: dict) -> tuple[float, float, int]:
+    """(start_ps, end_ps, inferences) over results II_WARMUP.. of a streaming run: up to WINDOW_MAX_RESULTS
+    results or WINDOW_MAX_CYCLES cycles, whichever is fewer (at least 4 results)."""
     from tb.uvm_env import II_WARMUP
 
     valid = metrics["valid_cycles"]
+    ii = metrics.get("ii_cycles") or 1
+    n_max = max(4, min(WINDOW_MAX_RESULTS, int(WINDOW_MAX_CYCLES // ii)))
     first = min(II_WARMUP, max(0, len(valid) - 2))
     last = min(len(valid) - 1, first + n_max)
     period_ps = metrics["clock_period_ns"] * 1e3
