@@ -92,7 +92,7 @@ def _disagreement(c: Claim, r: float, rows: dict[str, dict]) -> str:
 
 
 def claims_table(rows: dict[str, dict]) -> list[str]:
-    lines = ["| claim | source | ours vs baseline | paper | measured here | agrees? |", "|---|---|---|---|---|---|"]
+    lines = ["| claim | source | ours vs baseline | paper | measured here | same direction? |", "|---|---|---|---|---|---|"]
     notes = []
     for c in CLAIMS:
         r = c.ratio(rows)
