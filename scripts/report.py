@@ -187,7 +187,7 @@ def write_summary(out_dir: Path) -> Path:
     ]
     for row in rows.values():
         lines.append("| " + " | ".join(_fmt(row.get(k)) for k, _ in SUMMARY_COLUMNS) + " |")
-    lines += ["", "## Seed-paper claims, measured on the same data in the same run", ""]
+    lines += ["", "## Seed-paper claims, measured here on the same data with the same bench settings", ""]
     lines += claims_table(rows)
     pngs = plots(rows, out_dir)
     if pngs:
