@@ -101,6 +101,15 @@ def write_submodel_files(sub: uleen.Submodel, input_bits: int, units: int, out: 
     mask = np.zeros((n_pad, sub.mask.shape[0]), dtype=np.uint8)
     mask[: sub.filters] = sub.mask.T
     n_classes = sub.table.shape[0]
+    # Banked layout: filter f = g*U + u lives in unit u's bank, address {u, g, entry} with the groups padded
+    # to a power of two (GP), so each hash unit reads its own bank (constant high address bits).
+    g = n_pad // units
+    gp = 1 << max(1, (g - 1).bit_length())
+    banked = np.zeros((units, gp, sub.entries, n_classes), dtype=np.uint8)
+    banked[:, :g] = table.reshape(g, units, sub.entries, n_classes).transpose(1, 0, 2, 3)
+    banked_mask = np.zeros((units, gp, n_classes), dtype=np.uint8)
+    banked_mask[:, :g] = mask.reshape(g, units, n_classes).transpose(1, 0, 2)
+    table, mask = banked, banked_mask.reshape(-1, n_classes)
     return {
         "PERM_FILE": write_memh(out / f"perm{s}.hex", fields_to_words(perm[:, None], pw), pw),
         "H3_FILE": write_memh(out / f"h3_{s}.hex", fields_to_words(sub.h3.reshape(-1, 1), w), w),

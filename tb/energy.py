@@ -1,26 +1,48 @@
-"""Toggle-based energy per inference, at RTL level and at gate level.
+"""Toggle-based energy per inference, at RTL level and at gate level, with a memory model by physical bank.
 
 Window: N results after pipeline fill (results II_WARMUP .. II_WARMUP+N of a run with no idle cycles and no
 back-pressure), N = min(64, 4096 cycles / II), from the first to the last of those results' valid cycles;
 energy / (number of results in it).
 
-Technology: 45 nm, 0.9 V, matching Horowitz (ISSCC 2014), whose figures are in shared/reference/accelerators.md
-section 7. Switching energy per bit toggle is 1/2 C V^2 with the load capacitances below (first-order values for a
-45 nm standard-cell library such as NanGate FreePDK45, where X1 gate input pins are ~1-1.6 fF):
+Technology: 45 nm, 0.9 V, the operating point of Horowitz, "Computing's energy problem", ISSCC 2014 (the source
+of every published per-operation figure the seed papers compare against). Switching energy per bit toggle is
+1/2 C V^2 with first-order load capacitances of a 45 nm standard-cell library (X1 input pins ~1-1.6 fF):
 
   E_LOGIC_TOGGLE   combinational net (~2 gate inputs + local wire, ~3.6 fF)          1.5 fJ
   E_REG_TOGGLE     flip-flop output (Q net load + internal switching of the flop)   6.0 fJ
   E_CLOCK_PER_FF   clock pin + share of the clock tree, every flop, every cycle     1.5 fJ
   E_IO_TOGGLE      top-level port (bus wire to the neighbouring block, ~10 fF)      4.0 fJ
-  E_MEM_ADDR/DATA  memory address/read-data net toggles count as register toggles (they are flop outputs
-                   or feed the array decoders), the array access itself as below.
-  Memory read      Horowitz 64-bit SRAM read: 10 pJ at 8 KB, 20 pJ at 32 KB (x2 per 4x size): modelled as
-                   E_read = 10 pJ * (width / 64) * sqrt(bytes / 8192) per read port access; a read is a cycle
-                   with the read port enabled (a constant-enable port reads every cycle).
 
-Gate level (generic cells from tb/synth.py): every cell output toggle weighs E_CELL[type] (output load + internal,
-scaled from the same capacitances), flops E_REG_TOGGLE plus the clock term; memories are mapped to logic there,
-so its energy has no SRAM term: compare it with the RTL estimate's registers+logic+io part.
+Every net bit is counted once (tb/toggles.py merges aliases by Yosys bit identity) and classed by what drives it
+in Yosys' flattened coarse netlist (`inferred.json`): flop output -> registers, top-level port -> io, memory
+address/data port -> memories (weighted as register toggles), anything else -> logic.
+
+Memories (`memory_banks`), the same rules for every design, read from the coarse netlist:
+  1. A read port whose address is constant (all address bits constant, e.g. a ROM indexed by a genvar) is
+     folded into wiring/constants by synthesis: no access energy.
+  2. Every other port is its own physical bank: it can reach 2^(non-constant address bits) words (capped at the
+     memory's size), so an array that the RTL addresses as {unit, local address} is charged as one bank per unit.
+     A word wider than 64 bits is split into side-by-side slices of at most 64 bits (no macro reads 8 kbit words).
+  3. A slice of at least SRAM_MIN_BITS (16 kbit) with a registered read is an SRAM macro:
+     E = 10 pJ * (w/64) * sqrt(bytes/8 KB) per access, the square-root law through Horowitz' 45 nm 64-bit reads
+     (8 KB 10 pJ, 32 KB 20 pJ; it gives 113 pJ at 1 MB against his 100 pJ). Smaller slices are standard-cell
+     memory (flop/latch array, or ROM in logic): one-hot word select and an OR tree,
+     E = E_LOGIC * (w * (log2(D)/2 + 1) + 2 * log2(D)) per access (two word lines switch, half of the log2(D)
+     OR levels of each bit toggle, the decoder switches 2 log2(D) nets). The threshold is our assumption: below
+     a few kbit per bank, real flows use register files or logic (FPGA tools: LUT-RAM or logic), and the
+     square-root law is fitted on 8 KB-1 MB only. A combinational (asynchronous) read port is a register file
+     or logic whatever its size: no SRAM macro reads that way.
+  4. Accesses are the cycles the port's enable is high in the window (a constant enable accesses every cycle).
+
+Headline `energy_pj_per_inf` uses rule 3 as stated ("size" policy). Inference-only tables can be built either way,
+so two alternatives are reported beside it: `tables_in_sram` (every registered-read bank of a read-only table an
+SRAM macro, whatever its size) and `memories_as_logic` (every bank standard-cell/ROM logic, which is what the
+gate-level netlist builds).
+
+Gate level (generic cells from tb/synth.py, memories mapped to logic): every cell output toggle weighs
+E_CELL[type], flops E_REG_TOGGLE plus the clock term. `rtl_gate_energy_ratio` compares the RTL estimate under the
+`memories_as_logic` policy with it (both then describe the same circuit); a ratio outside
+[1/ENERGY_WARN_FACTOR, ENERGY_WARN_FACTOR] is reported in `energy_warnings`.
 """
 
 from __future__ import annotations
@@ -28,6 +50,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tb.toggles import NetToggles, count_toggles
@@ -43,99 +66,237 @@ E_CELL_FJ = {  # generic cell output toggle, fJ
 }
 FF_TYPES = ("$dff", "$dffe", "$sdff", "$sdffe", "$sdffce", "$adff", "$adffe", "$aldff", "$aldffe", "$dffsr",
             "$dffsre")
+SRAM_MIN_BITS = 16384
+MACRO_MAX_WIDTH = 64
+ENERGY_WARN_FACTOR = 2.0
+POLICIES = ("size", "tables_in_sram", "memories_as_logic")
 ENERGY_MODEL = {
     "technology": "45 nm, 0.9 V (Horowitz ISSCC 2014 reference point)",
     "e_logic_toggle_fj": E_LOGIC_TOGGLE_FJ, "e_reg_toggle_fj": E_REG_TOGGLE_FJ,
     "e_clock_per_ff_cycle_fj": E_CLOCK_PER_FF_FJ, "e_io_toggle_fj": E_IO_TOGGLE_FJ,
-    "memory_read_pj": "10 * (width/64) * sqrt(bytes/8192)",
+    "memory_banks": "one bank per port x constant high address bits x 64-bit slice; constant address = no access",
+    "sram_access_pj": f"10 * (w/64) * sqrt(w*words/8/8192), slices >= {SRAM_MIN_BITS} bits",
+    "logic_memory_access_fj": f"{E_LOGIC_TOGGLE_FJ} * (w*(log2(words)/2+1) + 2*log2(words)), slices < "
+                              f"{SRAM_MIN_BITS} bits",
+    "headline_policy": "size",
+    "warn_factor": ENERGY_WARN_FACTOR,
 }
-
-
-def memory_read_pj(width: int, depth: int) -> float:
-    size_bytes = max(1.0, width * depth / 8)
-    return 10.0 * (width / 64.0) * math.sqrt(size_bytes / 8192.0)
 
 
 def _norm(name: str) -> str:
     return name.lstrip("\\").strip()
 
 
-class NetClasses:
-    """Which nets are flop outputs, memory ports or top-level ports, from Yosys' inferred (pre-mapping) netlist."""
+def slice_widths(width: int) -> list[int]:
+    """A word split into ceil(width / 64) slices as equal as possible."""
+    n = max(1, -(-width // MACRO_MAX_WIDTH))
+    return [width // n + (1 if i < width % n else 0) for i in range(n)]
+
+
+def sram_access_pj(width: int, words: int) -> float:
+    return 10.0 * (width / 64.0) * math.sqrt(width * words / 8 / 8192.0)
+
+
+def logic_access_pj(width: int, words: int) -> float:
+    levels = math.log2(words) if words > 1 else 0.0
+    return E_LOGIC_TOGGLE_FJ * (width * (levels / 2 + 1) + 2 * levels) / 1e3
+
+
+@dataclass(frozen=True)
+class MemoryPort:
+    """One read or write port of a memory in the coarse netlist, i.e. one physical bank."""
+
+    memory: str
+    access: str  # "read" | "write"
+    port: int
+    width: int
+    words: int  # words this port can reach
+    memory_words: int
+    writable: bool
+    constant_address: bool
+    sync_read: bool  # a registered read (writes count as synchronous)
+    enable: tuple[str, ...] | None  # candidate net names of the enable bit; None = always enabled
+
+    def slice_kinds(self, policy: str = "size") -> list[tuple[int, str]]:
+        """(width, 'sram' | 'logic') per 64-bit slice, or [] when the access costs nothing."""
+        if self.constant_address:
+            return []
+        out = []
+        for w in slice_widths(self.width):
+            if not self.sync_read or policy == "memories_as_logic":
+                kind = "logic"  # an SRAM macro reads through a register: a combinational read is logic
+            elif policy == "tables_in_sram" and not self.writable:
+                kind = "sram"
+            else:
+                kind = "sram" if w * self.words >= SRAM_MIN_BITS else "logic"
+            out.append((w, kind))
+        return out
+
+    def access_pj(self, policy: str = "size") -> float:
+        total = 0.0
+        for w, kind in self.slice_kinds(policy):
+            total += sram_access_pj(w, self.words) if kind == "sram" else logic_access_pj(w, self.words)
+        return total
+
+    def kind(self, policy: str = "size") -> str:
+        kinds = {k for _, k in self.slice_kinds(policy)}
+        return "constant" if not kinds else "+".join(sorted(kinds))
+
+
+def _param_int(cell: dict, name: str) -> int:
+    value = cell["parameters"].get(name, "0")
+    return int(value, 2) if isinstance(value, str) else int(value)
+
+
+class Netlist:
+    """The flattened coarse netlist (`inferred.json`): bit classes for toggles and the memories' ports."""
 
     def __init__(self, inferred_json: Path, top: str) -> None:
-        module = json.loads(inferred_json.read_text())["modules"][top]
-        self.ports = set(module["ports"])
-        bit_names: dict[int, list[str]] = defaultdict(list)
-        name_bits: dict[str, list] = {}
+        module = json.loads(Path(inferred_json).read_text())["modules"][top]
+        self.bit_names: dict[int, list[str]] = defaultdict(list)
+        self.name_bits: dict[str, list] = {}
         for name, net in module["netnames"].items():
-            name_bits[_norm(name)] = net["bits"]
+            self.name_bits[_norm(name)] = net["bits"]
             for b in net["bits"]:
                 if isinstance(b, int):
-                    bit_names[b].append(_norm(name))
-        ff_bits: set[int] = set()
-        mem_bits: set[int] = set()
-        self.memories = []
+                    self.bit_names[b].append(_norm(name))
+        self.port_bits = {b for p in module["ports"].values() for b in p["bits"] if isinstance(b, int)}
+        self.ports = set(module["ports"])
+        self.ff_bits: set[int] = set()
+        self.mem_bits: set[int] = set()
+        self.ports_of_memories: list[MemoryPort] = []
+        # bits that are another bit under a new name: $pos/$buf, and $mux(A=0, B=1, S) as `proc` writes enables
+        self.same_as: dict[int, object] = {}
+        for cell in module["cells"].values():
+            conn = cell["connections"]
+            if cell["type"] == "$mux" and conn["A"] == ["0"] and conn["B"] == ["1"]:
+                self.same_as[conn["Y"][0]] = conn["S"][0]
+            elif cell["type"] in ("$pos", "$buf") and len(conn["A"]) == len(conn["Y"]):
+                self.same_as.update(zip(conn["Y"], conn["A"], strict=True))
         for cell in module["cells"].values():
             conn = cell["connections"]
             if cell["type"] in FF_TYPES:
-                ff_bits.update(b for b in conn["Q"] if isinstance(b, int))
+                self.ff_bits.update(b for b in conn["Q"] if isinstance(b, int))
             elif cell["type"] == "$mem_v2":
-                for port in ("RD_DATA", "RD_ADDR"):
-                    mem_bits.update(b for b in conn[port] if isinstance(b, int))
-                width, size = int(cell["parameters"]["WIDTH"], 2), int(cell["parameters"]["SIZE"], 2)
-                n_ports = int(cell["parameters"]["RD_PORTS"], 2)
-                enables = []
-                for p in range(n_ports):
-                    en = conn["RD_EN"][p]
-                    if en == "1":
-                        enables.append(None)  # always enabled
-                    else:
-                        names = sorted(bit_names.get(en, []), key=len)
-                        enables.append(names[0] if names else None)
-                self.memories.append({"name": _norm(cell["parameters"]["MEMID"]), "width": width, "depth": size,
-                                      "read_enables": enables})
-        self.ff_names = {n for n, bits in name_bits.items() if bits and all(b in ff_bits for b in bits)}
-        self.mem_names = {n for n, bits in name_bits.items() if bits and all(b in mem_bits for b in bits)}
-        self.mem_names |= {m["name"] for m in self.memories}
+                for port in ("RD_DATA", "RD_ADDR", "WR_ADDR", "WR_DATA"):
+                    self.mem_bits.update(b for b in conn.get(port, []) if isinstance(b, int))
+                self.ports_of_memories += self._memory_ports(cell)
 
-    def classify(self, name: str) -> str:
-        name = _norm(name)
-        base = name.split("[")[0] if name not in self.ff_names else name
-        if name in self.ports:
+    def _enable(self, bit: object) -> tuple[str, ...] | None:
+        for _ in range(8):
+            if bit not in self.same_as:
+                break
+            bit = self.same_as[bit]
+        if bit == "1":
+            return None
+        if isinstance(bit, str):  # constant 0 / x: never enabled
+            return ()
+        names = sorted(self.bit_names.get(bit, []), key=lambda n: ("$" in n, len(n)))
+        # the name and the position of this bit in it, e.g. ("u_l0.rd_en", 0)
+        out = []
+        for n in names:
+            idx = self.name_bits[n].index(bit)
+            out.append(n if len(self.name_bits[n]) == 1 else f"{n}[{idx}]")
+        return tuple(out)
+
+    def _memory_ports(self, cell: dict) -> list[MemoryPort]:
+        conn = cell["connections"]
+        name = _norm(cell["parameters"]["MEMID"])
+        width, size, abits = _param_int(cell, "WIDTH"), _param_int(cell, "SIZE"), _param_int(cell, "ABITS")
+        n_rd, n_wr = _param_int(cell, "RD_PORTS"), _param_int(cell, "WR_PORTS")
+        rd_clocked = str(cell["parameters"].get("RD_CLK_ENABLE", "0")).rjust(max(1, n_rd), "0")[::-1]
+        ports = []
+        for access, n, addr_key, en_key in (("read", n_rd, "RD_ADDR", "RD_EN"), ("write", n_wr, "WR_ADDR", "WR_EN")):
+            for p in range(n):
+                addr = conn[addr_key][p * abits:(p + 1) * abits]
+                free = sum(1 for b in addr if isinstance(b, int))
+                en_bits = conn[en_key]
+                en_bit = en_bits[p] if access == "read" else en_bits[p * width]
+                ports.append(MemoryPort(
+                    memory=name, access=access, port=p, width=width, words=min(size, 1 << free), memory_words=size,
+                    writable=n_wr > 0, constant_address=free == 0, enable=self._enable(en_bit),
+                    sync_read=access == "write" or rd_clocked[p] == "1",
+                ))
+        return ports
+
+    @property
+    def memory_names(self) -> set[str]:
+        return {p.memory for p in self.ports_of_memories}
+
+    def bit_class(self, bit: int) -> str:
+        if bit in self.port_bits:
             return "io"
-        if name in self.mem_names or base in self.mem_names:
-            return "memory_ports"
-        if name in self.ff_names or base in self.ff_names or any(n.startswith(name + "[") for n in ()):
+        if bit in self.ff_bits:
             return "registers"
+        if bit in self.mem_bits:
+            return "memory_ports"
         return "logic"
 
+    def classify(self, net: NetToggles) -> str:
+        bits = [b for b in (getattr(net, "bits", None) or self.name_bits.get(_norm(net.name), []))
+                if isinstance(b, int)]
+        if bits:
+            classes = [self.bit_class(b) for b in bits]
+            return max(set(classes), key=classes.count)
+        name = _norm(net.name)
+        if name.split("[")[0].rstrip(".") in self.memory_names:
+            return "memory_ports"  # a memory's words (Verilator dumps unpacked arrays): stored bits, flop-like
+        return "io" if name in self.ports else "logic"
 
-def _high_cycles(wave: Path, top: str, signal_name: str, start_ps: float, end_ps: float, period_ps: float) -> float:
-    """Cycles a 1-bit signal is high in the window (from its toggles: high time / period)."""
+
+def _wave_name(full: str, top: str) -> str | None:
+    at = full.find(f"{top}.")
+    if at < 0:
+        return None
+    return full[at + len(top) + 1:].replace("(", "[").replace(")", "]")
+
+
+def high_cycles(wave: Path, top: str, names: dict[str, tuple[str, ...]], start_ps: float, end_ps: float,
+                period_ps: float) -> dict[str, float | None]:
+    """Cycles each 1-bit signal is high in the window (high time / period); key -> None when none of its
+    candidate names (a name, or `name[i]` for bit i of a vector) is in the waveform."""
     import pywellen
 
     from tb.toggles import _as_int, _time_factor
 
     w = pywellen.Waveform(str(wave))
     f = _time_factor(w)
+    by_name = {}
     for var in w.all_vars():
-        if var.full_name.endswith(f"{top}.{signal_name}"):
+        name = _wave_name(var.full_name, top)
+        if name is not None and not var.is_real and not var.is_string:
+            by_name.setdefault(name, var)
+    out: dict[str, float | None] = {}
+    for key, cands in names.items():
+        out[key] = None
+        for cand in cands:
+            var, bit = by_name.get(cand), 0
+            if var is not None and int(var.bitwidth or 1) != 1:
+                var = None  # a vector under the plain name is not this 1-bit net
+            if var is None and cand.endswith("]") and "[" in cand:
+                head, idx = cand[:-1].rsplit("[", 1)
+                vec = by_name.get(head)
+                if idx.isdigit() and vec is not None and int(vec.bitwidth or 1) > int(idx):
+                    var, bit = vec, int(idx)
+            if var is None:
+                continue
             sig = var.signal
             high, prev_t, prev_v = 0.0, start_ps, 0
             for i in range(len(sig)):
                 t, v = sig[i]
                 t_ps = t / f
+                value = (_as_int(v) >> bit) & 1
                 if t_ps <= start_ps:
-                    prev_v = _as_int(v) & 1
+                    prev_v = value
                     continue
                 if t_ps > end_ps:
                     break
                 high += (t_ps - prev_t) * prev_v
-                prev_t, prev_v = t_ps, _as_int(v) & 1
+                prev_t, prev_v = t_ps, value
             high += (end_ps - prev_t) * prev_v
-            return high / period_ps
-    raise KeyError(signal_name)
+            out[key] = high / period_ps
+            break
+    return out
 
 
 WINDOW_MAX_RESULTS = 64
@@ -159,39 +320,86 @@ def steady_window(metrics: dict) -> tuple[float, float, int]:
     return origin_ps + valid[first] * period_ps, origin_ps + valid[last] * period_ps, last - first
 
 
+def memory_energy(ports: list[MemoryPort], accesses: dict[str, float], n_inf: int) -> dict:
+    """Per-policy memory access energy (pJ per inference) and a per-memory table for the results file."""
+    per_policy = {p: 0.0 for p in POLICIES}
+    table: dict[str, dict] = {}
+    for port in ports:
+        key = f"{port.memory}/{port.access}{port.port}"
+        n = accesses.get(key, 0.0) / n_inf
+        for policy in POLICIES:
+            per_policy[policy] += n * port.access_pj(policy)
+        row = table.setdefault(port.memory, {
+            "width": port.width, "words": port.memory_words, "writable": port.writable, "banks": [],
+        })
+        row["banks"].append({
+            "access": f"{port.access}{port.port}", "words": port.words, "kind": port.kind(),
+            "accesses_per_inf": round(n, 3), "pj_per_access": round(port.access_pj(), 4),
+            "pj_per_inf": round(n * port.access_pj(), 4),
+        })
+    for row in table.values():
+        row["pj_per_inf"] = round(sum(b["pj_per_inf"] for b in row["banks"]), 3)
+        kinds = sorted({b["kind"] for b in row["banks"]})
+        row["kind"] = "+".join(kinds)
+        if len(row["banks"]) > 8:  # many identical banks (one per hash unit): keep the totals and one example
+            row["banks"] = row["banks"][:1] + [{"more_banks": len(row["banks"]) - 1}]
+    return {"per_policy": per_policy, "table": table}
+
+
 def rtl_energy(wave: Path, top: str, metrics: dict, inferred_json: Path, ffs: int) -> dict:
     start, end, n_inf = steady_window(metrics)
     period_ps = metrics["clock_period_ns"] * 1e3
     cycles = (end - start) / period_ps
-    classes = NetClasses(inferred_json, top)
+    netlist = Netlist(inferred_json, top)
     toggles: dict[str, int] = defaultdict(int)
-    for net in count_toggles(wave, top, start, end):
-        if net.name in ("clk",):
+    for net in count_toggles(wave, top, start, end, netlist_json=inferred_json):
+        if _norm(net.name) == "clk":
             continue
-        toggles[classes.classify(net.name)] += net.toggles
+        toggles[netlist.classify(net)] += net.toggles
+    enables = {f"{p.memory}/{p.access}{p.port}": p.enable for p in netlist.ports_of_memories
+               if p.enable and not p.constant_address}
+    found = high_cycles(wave, top, enables, start, end, period_ps) if enables else {}
+    accesses: dict[str, float] = {}
+    unresolved = []
+    for p in netlist.ports_of_memories:
+        key = f"{p.memory}/{p.access}{p.port}"
+        if p.constant_address or p.enable == ():
+            accesses[key] = 0.0
+        elif p.enable is None:
+            accesses[key] = cycles
+        elif found.get(key) is None:
+            accesses[key] = cycles  # enable not in the dump: charged every cycle (an upper bound), and said so
+            unresolved.append(key)
+        else:
+            accesses[key] = found[key]
+    mem = memory_energy(netlist.ports_of_memories, accesses, n_inf)
     e_fj = {
         "registers": toggles["registers"] * E_REG_TOGGLE_FJ + ffs * cycles * E_CLOCK_PER_FF_FJ,
         "logic": toggles["logic"] * E_LOGIC_TOGGLE_FJ,
         "io": toggles["io"] * E_IO_TOGGLE_FJ,
-        "memories": toggles["memory_ports"] * E_REG_TOGGLE_FJ,
+        "memory_ports": toggles["memory_ports"] * E_REG_TOGGLE_FJ,
     }
-    reads = {}
-    for mem in classes.memories:
-        n_reads = 0.0
-        for enable in mem["read_enables"]:
-            n_reads += cycles if enable is None else _high_cycles(wave, top, enable, start, end, period_ps)
-        reads[mem["name"]] = round(n_reads / n_inf, 2)
-        e_fj["memories"] += n_reads * memory_read_pj(mem["width"], mem["depth"]) * 1e3
     per_inf = {k: v / n_inf / 1e3 for k, v in e_fj.items()}  # pJ
-    total = sum(per_inf.values())
-    return {
+    datapath = per_inf["registers"] + per_inf["logic"] + per_inf["io"]
+    totals = {p: datapath + per_inf["memory_ports"] + mem["per_policy"][p] for p in POLICIES}
+    breakdown = {
+        "registers": per_inf["registers"], "logic": per_inf["logic"], "io": per_inf["io"],
+        "memories": per_inf["memory_ports"] + mem["per_policy"]["size"],
+    }
+    total = totals["size"]
+    out = {
         "energy_pj_per_inf": round(total, 3),
         "inferences_per_joule": round(1e12 / total, 1) if total else None,
-        "energy_breakdown_pj": {k: round(v, 3) for k, v in per_inf.items()},
+        "datapath_energy_pj_per_inf": round(datapath, 3),
+        "energy_breakdown_pj": {k: round(v, 3) for k, v in breakdown.items()},
+        "energy_alternatives_pj_per_inf": {p: round(totals[p], 3) for p in POLICIES if p != "size"},
+        "memories": mem["table"],
         "toggles_per_inf": {k: round(v / n_inf, 1) for k, v in toggles.items()},
-        "memory_reads_per_inf": reads,
         "energy_window": {"inferences": n_inf, "cycles": round(cycles, 1)},
     }
+    if unresolved:
+        out["memory_enables_not_in_dump"] = unresolved
+    return out
 
 
 def gate_energy(wave: Path, top: str, metrics: dict, netlist_json: Path, ffs: int) -> dict:
@@ -206,27 +414,42 @@ def gate_energy(wave: Path, top: str, metrics: dict, netlist_json: Path, ffs: in
                     if isinstance(b, int):
                         driver[b] = cell["type"]
     name_bits = {_norm(n): net["bits"] for n, net in module["netnames"].items()}
-    ports = set(module["ports"])
-    total_fj = ffs * cycles * E_CLOCK_PER_FF_FJ
+    port_bits = {b for p in module["ports"].values() for b in p["bits"] if isinstance(b, int)}
     by_kind: dict[str, float] = defaultdict(float)
-    nets: list[NetToggles] = count_toggles(wave, top, start, end)
-    for net in nets:
-        name = _norm(net.name)
-        if name == "clk":
+    for net in count_toggles(wave, top, start, end, netlist_json=netlist_json):
+        if _norm(net.name) == "clk":
             continue
-        bits = name_bits.get(name, [])
-        kinds = [driver.get(b, "") for b in bits if isinstance(b, int)]
+        bits = [b for b in (getattr(net, "bits", None) or name_bits.get(_norm(net.name), [])) if isinstance(b, int)]
+        kinds = [driver.get(b, "") for b in bits]
         kind = max(set(kinds), key=kinds.count) if kinds else ""
-        if name in ports:
-            e = E_IO_TOGGLE_FJ
+        if bits and all(b in port_bits for b in bits):
+            by_kind["io"] += net.toggles * E_IO_TOGGLE_FJ
         elif "DFF" in kind:
-            e = E_REG_TOGGLE_FJ
+            by_kind["registers"] += net.toggles * E_REG_TOGGLE_FJ
         else:
-            e = E_CELL_FJ.get(kind, E_LOGIC_TOGGLE_FJ)
-        by_kind["registers" if "DFF" in kind else "io" if name in ports else "logic"] += net.toggles * e
-        total_fj += net.toggles * e
+            by_kind["logic"] += net.toggles * E_CELL_FJ.get(kind, E_LOGIC_TOGGLE_FJ)
     by_kind["registers"] += ffs * cycles * E_CLOCK_PER_FF_FJ
+    total_fj = sum(by_kind.values())
     return {
         "gate_energy_pj_per_inf": round(total_fj / n_inf / 1e3, 3),
         "gate_energy_breakdown_pj": {k: round(v / n_inf / 1e3, 3) for k, v in by_kind.items()},
     }
+
+
+def cross_check(rtl: dict, gate: dict) -> dict:
+    """RTL (memories as logic) over gate level, and a warning line when they differ by more than the factor."""
+    rtl_logic = rtl["energy_alternatives_pj_per_inf"]["memories_as_logic"]
+    g = gate.get("gate_energy_pj_per_inf")
+    if not g:
+        return {"rtl_gate_energy_ratio": None, "energy_warnings": ["no gate-level energy to cross-check"]}
+    ratio = rtl_logic / g
+    warnings = []
+    if not 1 / ENERGY_WARN_FACTOR <= ratio <= ENERGY_WARN_FACTOR:
+        warnings.append(f"RTL energy with memories as logic ({rtl_logic:.1f} pJ/inf) and gate-level energy "
+                        f"({g:.1f} pJ/inf) differ by {max(ratio, 1 / ratio):.2f}x (> {ENERGY_WARN_FACTOR:g}x)")
+    return {"rtl_gate_energy_ratio": round(ratio, 3), "energy_warnings": warnings}
+
+
+def memory_ports_of(inferred_json: Path, top: str) -> list[dict]:
+    """The memory ports as plain dicts (for tests and reports)."""
+    return [asdict(p) for p in Netlist(inferred_json, top).ports_of_memories]

@@ -154,14 +154,19 @@ def test_memory_file_layout(tmp_path: Path, seed: int) -> None:
     units = 3
     files = uleen_design.write_submodel_files(sub, model.input_bits, units, tmp_path, 1)
     words = {k: [int(line, 16) for line in v.read_text().split()] for k, v in files.items()}
-    n_pad = uleen_design.groups(sub.filters, units) * units
+    g = uleen_design.groups(sub.filters, units)
+    n_pad = g * units
+    gcw = max(1, (g - 1).bit_length())  # the engine's GCW: groups padded to 2^GCW per unit bank
     e = sub.entries
-    assert len(words["TAB_FILE"]) == n_pad * e and len(words["MASK_FILE"]) == n_pad
+    assert len(words["TAB_FILE"]) == units * (1 << gcw) * e and len(words["MASK_FILE"]) == units * (1 << gcw)
     for f in range(n_pad):
+        u, grp = f % units, f // units  # filter f = grp*U + u sits in unit u's bank at {u, grp, entry}
+        bank_word = (u << gcw) | grp
         for c in range(4):
-            assert (words["MASK_FILE"][f] >> c) & 1 == (sub.mask[c, f] if f < sub.filters else 0)
+            assert (words["MASK_FILE"][bank_word] >> c) & 1 == (sub.mask[c, f] if f < sub.filters else 0)
             for v in range(e):
-                assert (words["TAB_FILE"][f * e + v] >> c) & 1 == (sub.table[c, f, v] if f < sub.filters else 0)
+                want = sub.table[c, f, v] if f < sub.filters else 0
+                assert (words["TAB_FILE"][(bank_word * e) + v] >> c) & 1 == want
     assert words["H3_FILE"] == sub.h3.ravel().tolist()
     perm = words["PERM_FILE"]
     assert len(perm) == n_pad * sub.n

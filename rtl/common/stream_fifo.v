@@ -30,16 +30,18 @@ module stream_fifo #(
         next_ptr = (p == PTR_W'(DEPTH - 1)) ? {PTR_W{1'b0}} : p + 1'b1;
     endfunction
 
+    // The storage has no reset (like any RAM), so its write enable is `push` itself.
+    always @(posedge clk) begin
+        if (push) mem_q[wr_q] <= in_data;
+    end
+
     always @(posedge clk) begin
         if (!rst_n) begin
             wr_q    <= {PTR_W{1'b0}};
             rd_q    <= {PTR_W{1'b0}};
             count_q <= {CNT_W{1'b0}};
         end else begin
-            if (push) begin
-                mem_q[wr_q] <= in_data;
-                wr_q        <= next_ptr(wr_q);
-            end
+            if (push) wr_q <= next_ptr(wr_q);
             if (pop) rd_q <= next_ptr(rd_q);
             if (push && !pop) count_q <= count_q + 1'b1;
             else if (pop && !push) count_q <= count_q - 1'b1;

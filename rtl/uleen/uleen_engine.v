@@ -8,8 +8,10 @@
 // Memories ($readmemh, written by golden/uleen_design.py):
 //   PERM_FILE: G*U*N words, word p = index of the input bit feeding permuted position p (IN_BITS = zero);
 //   H3_FILE:   K*N words of W bits, word h*N + j = m[h][j];
-//   TAB_FILE:  G*U*2^W words of C bits, word f*2^W + e = table[.][f][e] (class c at bit c);
-//   MASK_FILE: G*U words of C bits, word f = mask[.][f] (1 = kept).
+//   TAB_FILE:  U*GP*2^W words of C bits, word {u, g, e} = table[.][g*U+u][e] (class c at bit c);
+//   MASK_FILE: U*GP words of C bits, word {u, g} = mask[.][g*U+u] (1 = kept).
+// GP = 2^GCW >= G: the unit index u is the constant high part of every address unit u reads, so each
+// hash unit reads its own bank of GP*2^W words (a physical bank per unit, as in the ULEEN accelerator).
 module uleen_engine #(
     parameter integer IN_BITS = 256,
     parameter integer C       = 10,
@@ -36,16 +38,18 @@ module uleen_engine #(
     localparam integer NF    = G * U;                 // filters incl. padding
     localparam integer XP    = NF * N;                // permuted bits
     localparam integer PW    = $clog2(IN_BITS + 1);
-    localparam integer AW    = $clog2(NF * E);
+    localparam integer UW    = (U > 1) ? $clog2(U) : 1;
     localparam integer FW    = (NF > 1) ? $clog2(NF) : 1;
     localparam integer HCW   = (K > 1) ? $clog2(K) : 1;
     localparam integer GCW   = (G > 1) ? $clog2(G) : 1;
     localparam integer CW    = $clog2(U + 1);
+    localparam integer GP    = 1 << GCW;
+    localparam integer AW    = UW + GCW + W;
 
     reg [PW-1:0]  perm_rom [0:XP-1];
     reg [W-1:0]   h3_rom   [0:K*N-1];
-    reg [C-1:0]   tab_rom  [0:NF*E-1];
-    reg [C-1:0]   mask_rom [0:NF-1];
+    reg [C-1:0]   tab_rom  [0:U*GP*E-1];
+    reg [C-1:0]   mask_rom [0:U*GP-1];
     initial begin
         $readmemh(PERM_FILE, perm_rom);
         $readmemh(H3_FILE, h3_rom);
@@ -94,10 +98,11 @@ module uleen_engine #(
             wire [N-1:0] xin = xp[32'(f) * N +: N];
             wire [W-1:0] hash;
             uleen_h3 #(.N(N), .W(W)) u_h3 (.x(xin), .m(m_sel), .hash(hash));
-            wire [AW-1:0] addr = AW'((32'(f) << W) | 32'(hash));
+            wire [UW-1:0] bank = UW'(u);
+            wire [AW-1:0] addr = {bank, g_q, hash};
             always @(posedge clk) begin
                 rd_q[u*C +: C] <= tab_rom[addr];
-                mk_q[u*C +: C] <= mask_rom[f];
+                mk_q[u*C +: C] <= mask_rom[{bank, g_q}];
             end
         end
     endgenerate

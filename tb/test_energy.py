@@ -1,0 +1,137 @@
+"""The memory model of tb/energy.py on a fixture with answers known by hand (tb/fixtures/mem_banks.v):
+a constant-address ROM costs nothing, a two-bank ROM is charged per bank, a register file with a combinational
+read is logic, and reads are counted from the port's enable in the waveform on both simulators."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from golden.core import REPO_ROOT
+from tb.energy import (
+    Netlist,
+    logic_access_pj,
+    rtl_energy,
+    slice_widths,
+    sram_access_pj,
+)
+from tb.mem_banks_tests import CYCLES, en0_at
+from tb.runner import BUILD_ROOT
+from tb.synth import _rel, _run
+from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
+
+FIXTURE = REPO_ROOT / "tb" / "fixtures" / "mem_banks.v"
+DW = 16
+
+
+def _rom_file(work: Path, aw: int) -> Path:
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "mem_banks.hex"
+    path.write_text("".join(f"{(i * 40503) & 0xFFFF:04x}\n" for i in range(2 << aw)))
+    return path
+
+
+def coarse_netlist(work: Path, aw: int) -> Path:
+    """Yosys' flattened coarse netlist (memories still arrays), as tb/synth.py writes inferred.json."""
+    rom = _rom_file(work, aw)
+    _run([f"read_verilog -sv -defer {_rel(FIXTURE)}",
+          f'chparam -set AW {aw} -set ROM_FILE "{_rel(rom)}" mem_banks',
+          "hierarchy -top mem_banks",
+          "synth -flatten -top mem_banks -run begin:fine",
+          f"write_json {_rel(work)}/inferred.json"], work, "coarse")
+    return work / "inferred.json"
+
+
+def _ports(netlist: Netlist, memory: str) -> list:
+    return [p for p in netlist.ports_of_memories if p.memory == memory]
+
+
+@pytest.fixture(scope="module")
+def small() -> Netlist:
+    work = BUILD_ROOT / "energy-mem-banks-aw5"
+    return Netlist(coarse_netlist(work, 5), "mem_banks")
+
+
+def test_constant_address_rom_costs_nothing(small: Netlist) -> None:
+    perm = _ports(small, "perm")
+    # Yosys may fold the array away entirely; if it is still there, every read is at a constant address
+    assert all(p.constant_address and p.access_pj() == 0.0 and p.kind() == "constant" for p in perm), perm
+
+
+def test_two_bank_rom_is_charged_per_bank(small: Netlist) -> None:
+    rom = [p for p in _ports(small, "rom") if p.access == "read"]
+    assert len(rom) == 2, rom
+    for port in rom:
+        assert port.memory_words == 64 and port.words == 32, port  # the constant high bit halves the bank
+        assert port.kind() == "logic"  # 32 x 16 bits = 512 bits: standard-cell memory
+        assert port.access_pj() == pytest.approx(logic_access_pj(DW, 32))
+        # by hand: 1.5 fJ * (16 * (5/2 + 1) + 2 * 5) = 99 fJ
+        assert port.access_pj() == pytest.approx(0.099)
+
+
+def test_large_banks_are_sram_by_bank_size() -> None:
+    big = Netlist(coarse_netlist(BUILD_ROOT / "energy-mem-banks-aw10", 10), "mem_banks")
+    rom = [p for p in _ports(big, "rom") if p.access == "read"]
+    assert [p.words for p in rom] == [1024, 1024]
+    for port in rom:
+        assert port.kind() == "sram"  # 1024 x 16 = 16 kbit per bank
+        # by hand: 10 pJ * 16/64 * sqrt(2048 B / 8192 B) = 1.25 pJ (not the 2048-word array's 1.77 pJ)
+        assert port.access_pj() == pytest.approx(1.25)
+        assert port.access_pj("memories_as_logic") == pytest.approx(logic_access_pj(DW, 1024))
+
+
+def test_async_read_register_file_is_logic(small: Netlist) -> None:
+    rf = _ports(small, "rf")
+    reads = [p for p in rf if p.access == "read"]
+    assert len(reads) == 1 and [p.access for p in rf].count("write") == 1, rf
+    port = reads[0]
+    assert port.writable and not port.sync_read and not port.constant_address
+    for policy in ("size", "tables_in_sram", "memories_as_logic"):
+        assert port.kind(policy) == "logic", policy
+
+
+def test_wide_words_split_into_64_bit_slices() -> None:
+    assert slice_widths(64) == [64] and slice_widths(65) == [33, 32] and sum(slice_widths(6585)) == 6585
+    assert max(slice_widths(6585)) <= 64
+    # Horowitz' reference points: 64-bit reads, 8 KB 10 pJ, 32 KB 20 pJ
+    assert sram_access_pj(64, 1024) == pytest.approx(10.0) and sram_access_pj(64, 4096) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_reads_counted_from_enables_in_the_waveform(sim: str) -> None:
+    try:
+        ensure_simulator(sim)
+    except ToolchainError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    from cocotb_tools.runner import get_runner
+
+    work = BUILD_ROOT / f"energy-mem-banks-sim-{sim}"
+    inferred = coarse_netlist(work / "synth", 5)
+    rom = _rom_file(work, 5)
+    runner = get_runner(sim)
+    runner.build(sources=[FIXTURE], hdl_toplevel="mem_banks", parameters={"AW": 5, "ROM_FILE": f'"{rom}"'},
+                 build_dir=work, timescale=("1ns", "1ps"), waves=True, always=True,
+                 build_args=["--trace-fst", "-Wno-fatal"] if sim == "verilator" else [],
+                 log_file=work / "build.log")
+    window_file = work / "window.json"
+    runner.test(test_module="tb.mem_banks_tests", hdl_toplevel="mem_banks", build_dir=work, test_dir=work,
+                waves=True, timescale=("1ns", "1ps"), log_file=work / "sim.log",
+                extra_env={"MEM_WINDOW": str(window_file), "PYTHONPATH": str(REPO_ROOT)})
+    origin_ns = json.loads(window_file.read_text())["origin_ps"] / 1e3
+    # results every 5 cycles: the window is edges 21..100 (80 cycles), 16 "inferences"
+    metrics = {"valid_cycles": list(range(0, 101, 5)), "ii_cycles": 5, "clock_period_ns": 10.0,
+               "origin_ns": origin_ns}
+    assert CYCLES > 100
+    wave = work / ("dump.fst" if sim == "verilator" else "mem_banks.fst")
+    out = rtl_energy(wave, "mem_banks", metrics, inferred, ffs=0)
+    assert out["energy_window"] == {"inferences": 16, "cycles": 80.0}
+    banks = {b["access"]: b for b in out["memories"]["rom"]["banks"]}
+    reads0 = sum(en0_at(k - 1) for k in range(21, 101))  # edge k reads what was set after edge k-1
+    assert reads0 == 27
+    assert banks["read0"]["accesses_per_inf"] == pytest.approx(reads0 / 16, abs=1e-3)
+    assert banks["read1"]["accesses_per_inf"] == pytest.approx(80 / 16, abs=1e-3)  # enabled every cycle
+    assert out["memories"].get("perm", {}).get("pj_per_inf", 0.0) == 0.0
+    expected_rom = (reads0 + 80) * logic_access_pj(DW, 32) / 16
+    assert out["memories"]["rom"]["pj_per_inf"] == pytest.approx(expected_rom, abs=2e-3)
+    assert math.isclose(sum(out["energy_breakdown_pj"].values()), out["energy_pj_per_inf"], rel_tol=1e-3)
