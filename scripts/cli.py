@@ -21,6 +21,11 @@ from scripts.report import REFERENCE_CLOCK_MHZ, write_summary
 from tb.runner import SimResult
 
 GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
+# Above this many memory bits a design's tables are not mapped to generic gates (Yosys would build megabits of
+# ROM as logic for hours): no NAND2 area, no gate-level run; energy and place and route still are measured.
+GATE_MAPPING_MAX_MEMORY_BITS = 1 << 20
+
+
 class CliError(Exception):
     """A user error: printed as one line, exit status 2."""
 
@@ -79,9 +84,12 @@ def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> d
     from tb.energy import ENERGY_MODEL, cross_check, gate_energy, rtl_energy
     from tb.pnr import place_and_route
     from tb.runner import simulate
-    from tb.synth import synthesize
+    from tb.synth import coarse, synthesize
 
     synth_dir = result.build_dir / "synth"
+    rough = coarse(result.core, synth_dir)
+    if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
+        return measure_large_core(result, record, rough)
     area = synthesize(result.core, synth_dir, fpga=("ice40", "xilinx"))
     energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", area["ffs"])
     # every netlist cell is an Icarus event: long-II designs simulate fewer vectors (at least 12)
@@ -113,6 +121,33 @@ def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> d
         "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
         # the logic-depth rule of thumb, kept only as a labelled fallback beside the P&R figure
         "est_fmax_mhz_logic_depth_fallback": est,
+        "energy_model": ENERGY_MODEL,
+    }
+
+
+def measure_large_core(result: SimResult, record: dict, rough: dict) -> dict:
+    """Tables too large to become gates (generic area, gate-level run): RTL energy from the coarse netlist and
+    place and route, whose FPGA flow puts the tables in block RAM."""
+    from tb.energy import ENERGY_MODEL, rtl_energy
+    from tb.pnr import place_and_route
+
+    synth_dir = result.build_dir / "synth"
+    energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", rough["ffs"])
+    reason = (f"no gate-level cross-check: {rough['memory_bits']} memory bits (> {GATE_MAPPING_MAX_MEMORY_BITS}) "
+              "are not mapped to gates")
+    tqdm.write(f"warning: {result.core.design}/{result.core.config}: {reason}")
+    pnr = place_and_route(result.core, result.build_dir / "pnr")
+    ecp5 = pnr.get("ecp5", {})
+    fmax, ii = ecp5.get("fmax_mhz"), record["ii_cycles"]
+    return {
+        **energy,
+        "rtl_gate_energy_ratio": None,
+        "energy_warnings": [reason],
+        "fpga_pnr": ecp5,
+        "fpga_pnr_ice40": pnr.get("ice40", {}),
+        "inferences_per_s_at_fmax": round(fmax * 1e6 / ii, 1) if fmax and ii else None,
+        "ffs": rough["ffs"],
+        "memory_bits": rough["memory_bits"],
         "energy_model": ENERGY_MODEL,
     }
 

@@ -108,6 +108,30 @@ def _cells(stat_json: Path) -> dict[str, int]:
     return {k: int(v) for k, v in data["design"]["num_cells_by_type"].items()}
 
 
+def memory_bits_of(inferred_json: Path) -> int:
+    """Bits of every array in a coarse netlist (before memories are mapped to flops or logic)."""
+    bits = 0
+    for module in json.loads(Path(inferred_json).read_text())["modules"].values():
+        for cell in module["cells"].values():
+            if cell["type"] == "$mem_v2":
+                bits += int(cell["parameters"]["WIDTH"], 2) * int(cell["parameters"]["SIZE"], 2)
+    return bits
+
+
+def coarse(core: CoreBuild, work_dir: Path) -> dict:
+    """Only the coarse netlist (`inferred.json`: flattened, memories still arrays) and what it tells: flip-flop
+    bits and memory bits. For designs whose tables are too large to map to gates (see `synthesize`)."""
+    rel = _rel(work_dir)
+    _run(_read_script(core) + [
+        f"synth -flatten -top {core.toplevel} -run begin:fine",
+        f"write_json {rel}/inferred.json",
+    ], work_dir, "coarse")
+    module = json.loads((work_dir / "inferred.json").read_text())["modules"][core.toplevel]
+    ffs = sum(int(c["parameters"]["WIDTH"], 2) for c in module["cells"].values()
+              if c["type"].lstrip("$") in ("dff", "dffe", "sdff", "sdffe", "sdffce", "adff", "adffe"))
+    return {"ffs": ffs, "memory_bits": memory_bits_of(work_dir / "inferred.json")}
+
+
 def synthesize(core: CoreBuild, work_dir: Path, fpga: tuple[str, ...] = ("ice40",)) -> dict:
     """Synthesize and return the area/clock fields of the results file (and the generic netlist path)."""
     rel = _rel(work_dir)
@@ -128,12 +152,7 @@ def synthesize(core: CoreBuild, work_dir: Path, fpga: tuple[str, ...] = ("ice40"
     area = sum(AREA_UM2.get(k, 0.0) * v for k, v in cells.items() if k not in ff_cells)
     area += sum(_ff_area(k) * v for k, v in ff_cells.items())
     unknown = sorted(k for k in cells if k not in AREA_UM2 and k not in ff_cells)
-    memory_bits = 0
-    inferred = json.loads((work_dir / "inferred.json").read_text())
-    for module in inferred["modules"].values():
-        for cell in module["cells"].values():
-            if cell["type"] == "$mem_v2":
-                memory_bits += int(cell["parameters"]["WIDTH"], 2) * int(cell["parameters"]["SIZE"], 2)
+    memory_bits = memory_bits_of(work_dir / "inferred.json")
     match = re.search(r"Longest topological path .*?\(length=(\d+)\)", (work_dir / "ltp.txt").read_text())
     levels = int(match.group(1)) if match else 0
     out = {
