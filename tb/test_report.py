@@ -27,16 +27,18 @@ def test_report_from_json_only(tmp_path: Path) -> None:
             "int8-mac": _row("int8-mac", 50.0, 900), "pot": _row("pot", 80.0, 700, datapath=20.0),
             "bnn-unfolded-32": _row("bnn", 90.0, 4000), "lutnet-unrolled": _row("lutnet-unrolled", 70.0, 2000)}
     rows["pot"]["energy_warnings"] = ["RTL and gate differ by 3.00x"]
+    rows["uleen"]["gate_energy_pj_per_inf"], rows["bnn"]["gate_energy_pj_per_inf"] = 40.0, 100.0
+    rows["pot"]["gate_energy_pj_per_inf"], rows["int8-mac"]["gate_energy_pj_per_inf"] = 80.0, 50.0
     for name, row in rows.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(row))
     assert main(["report", "--out", str(tmp_path)]) == 0
     summary = (tmp_path / "summary.md").read_text()
     # uleen 20 pJ vs bnn 100 pJ: 5x, below the paper's 7.7x +-20 %; datapath 50 / 8 = 6.25x
     assert "| uleen vs bnn | 7.7x (13 M vs 1.69 M inf/J, Zynq, MNIST) | 5.00x (energy_pj_per_inf) | 5.00x | 6.25x | " \
-           "below |" in summary
-    assert "| 2.00x (fpga.xilinx.lut6) |  |  | within |" in summary  # 4000 / 2000 LUT6
+           "2.50x | below |" in summary
+    assert "| 2.00x (fpga.xilinx.lut6) |  |  |  | within |" in summary  # 4000 / 2000 LUT6
     # PoT costs more than INT8 here: reversed, and a sentence explains with the breakdowns
-    assert "| 0.62x (energy_pj_per_inf) | 0.62x | 1.25x | reversed |" in summary
+    assert "| 0.62x (energy_pj_per_inf) | 0.62x | 1.25x | 0.62x | reversed |" in summary
     assert "**pot vs int8-mac** (reversed): measured 0.62x" in summary and "pot memories 50 % of 80 pJ" in summary
     assert "Without memories the ratio is 1.25x" in summary
     assert "missing results for asm-1357 or int8-mac" in summary
