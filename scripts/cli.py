@@ -82,7 +82,7 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
 def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> dict:
     """Area, place and route, toggle energy with the memory-bank model, and the gate-level cross-check."""
     from tb.energy import ENERGY_MODEL, cross_check, gate_energy, rtl_energy
-    from tb.pnr import place_and_route
+    from tb.pnr import place_and_route, xilinx_lut6
     from tb.runner import simulate
     from tb.synth import coarse, synthesize
 
@@ -90,7 +90,9 @@ def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> d
     rough = coarse(result.core, synth_dir)
     if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
         return measure_large_core(result, record, rough)
-    area = synthesize(result.core, synth_dir, fpga=("ice40", "xilinx"))
+    area = synthesize(result.core, synth_dir, fpga=("ice40",))
+    # synth_xilinx through tb/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
+    area["xilinx"] = xilinx_lut6(result.core, result.build_dir / "xilinx")
     energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", area["ffs"])
     # every netlist cell is an Icarus event: long-II designs simulate fewer vectors (at least 12)
     n_gate = max(12, min(GATE_LEVEL_N, 2048 // max(1, int(record["ii_cycles"] or 1)) + 5))

@@ -12,15 +12,15 @@ directory because the WebAssembly sandbox sees only that tree; tb/synth.py's hel
   A design that needs more than the largest part (by the synthesis counts, or by nextpnr's own verdict) is
   reported as {"family", "fits": False, "reason"} instead of figures.
 
-Synthesis is the stock script (`synth_<family> -flatten -top T -json`, run as `-run begin:map_ram` then
-`-run map_ram:` in one Yosys process, which gives the identical netlist) with two edits at the memory-mapping
-label, both to get past Yosys 0.70 memory_libmap limits. One-word memories (a ROM read only at constant addresses,
-after memory_share and opt_mem_widen) are mapped to logic, as map_ffram would. Read-only memories with more than
-SPLIT_ABOVE read ports make the run stop at that label; coarse synthesis is then run again and written to JSON,
-they are split into copies of as many read ports as the block RAM has (split_rom_read_ports; libmap would
-duplicate them the same way, but its search over port assignments exhausts memory on uleen's 16-port tables), and
-a second run reads the JSON back and finishes. (Writing and reading the netlist alone changes the mapping by up to
-a few per cent of LUTs, abc being heuristic, so this detour is taken only when needed; rom_copies > 0 says so.)
+Synthesis is the stock script, `synth_<family> -flatten -top T -json` (run as `-run begin:map_ram` then
+`-run map_ram:` in one Yosys process, which gives the identical netlist), with one exception at that label for
+Yosys 0.70's memory_libmap: its search over assignments of read ports to RAM ports grows as options^ports and
+exhausts the WebAssembly heap on uleen's 16-read-port table ROMs (ECP5, Xilinx; iCE40 takes minutes). Read-only
+memories with more than SPLIT_ABOVE read ports therefore make the run stop there; coarse synthesis is run again
+and written to JSON, they are split into copies of as many read ports as the block RAM has (split_rom_read_ports;
+libmap would duplicate them the same way), and a second run reads the JSON back and finishes. (Writing and reading
+the netlist alone changes the mapping by up to a few per cent of LUTs, abc being heuristic, so this detour is
+taken only when needed; rom_copies > 0 says it was.)
 
 Both nextpnr runs: `--freq <target> --seed 1 --timing-allow-fail --report <file>`, default placer (HeAP) and router,
 targets TARGET_MHZ (ECP5 200 MHz, iCE40 100 MHz). The target only steers timing-driven placement and routing;
@@ -311,6 +311,20 @@ def parse_report(report: dict, clock: str = "clk") -> tuple[float | None, dict[s
     return fmax, report.get("utilization", {})
 
 
+def critical_path(report: dict, clock: str = "clk") -> dict | None:
+    """The worst register-to-register path of the clock domain in nextpnr's --report: its start and end cells
+    (names keep the RTL hierarchy, so they say which block limits Fmax) and its logic / routing split in ns."""
+    paths = [p for p in report.get("critical_paths", [])
+             if clock in str(p.get("from", "")).split("$") and clock in str(p.get("to", "")).split("$")]
+    if not paths or not paths[0].get("path"):
+        return None
+    segments = paths[0]["path"]
+    routing = sum(float(s.get("delay", 0.0)) for s in segments if s.get("type") == "routing")
+    total = sum(float(s.get("delay", 0.0)) for s in segments)
+    return {"from": segments[0]["from"]["cell"], "to": segments[-1]["to"]["cell"], "total_ns": round(total, 2),
+            "routing_ns": round(routing, 2), "logic_ns": round(total - routing, 2), "segments": len(segments)}
+
+
 def _nextpnr(family: str, dev: Device, netlist: Path, work_dir: Path, target: float, seed: int) -> tuple[int, str]:
     report = work_dir / f"{family}_report.json"
     report.unlink(missing_ok=True)
@@ -368,13 +382,7 @@ def _synthesize(core: CoreBuild, work_dir: Path, family: str) -> tuple[dict[str,
     script, mem_label, after_begin = _SYNTH[family]
     synth = f"{script} -top {core.toplevel}"
     many_port_roms = f"t:$mem_v2 r:WR_PORTS=0 %i r:RD_PORTS>{SPLIT_ABOVE} %i"
-    coarse = _read_script(core) + [
-        f"{synth} -run begin:{mem_label}",
-        # A ROM read only at constant addresses (uleen's perm_rom) leaves coarse synthesis as a one-word memory
-        # (memory_share merges the ports, opt_mem_widen widens it); map such memories to logic here, which is what
-        # map_ffram would do with them (memory_libmap has nothing to gain on them).
-        "memory_map t:$mem_v2 r:SIZE<=1 %i",
-    ]
+    coarse = _read_script(core) + [f"{synth} -run begin:{mem_label}"]
     finish = [f"{synth} -run {mem_label}: -json {rel}/{family}_synth.json",
               f"tee -q -o {rel}/{family}_stat.json stat -json"]
     t0 = time.monotonic()
@@ -454,7 +462,8 @@ def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, see
 
 def _figures(family: str, dev: Device, work_dir: Path, log: str, io_ffs: int, cells: dict[str, int],
              clock: str) -> dict:
-    fmax, util = parse_report(json.loads((work_dir / f"{family}_report.json").read_text()), clock)
+    report = json.loads((work_dir / f"{family}_report.json").read_text())
+    fmax, util = parse_report(report, clock)
 
     def used(kind: str) -> int:
         return int(util.get(kind, {}).get("used", 0))
@@ -476,4 +485,5 @@ def _figures(family: str, dev: Device, work_dir: Path, log: str, io_ffs: int, ce
         "fmax_mhz": round(fmax, 1) if fmax is not None else None,
         "lut_util_pct": round(100.0 * luts / sites, 2),
         "logic_cells": logic_cells,
+        "critical_path": critical_path(report, clock),
     }

@@ -241,3 +241,21 @@ def test_xilinx_counts_of_the_fixtures(work_dir: Path) -> None:
     assert (mine["lut6"], mine["inv"], mine["ffs"], mine["carry4"]) == (1, 0, 1, 0), mine
     theirs = synthesize(and6, work_dir / "and6_synth", fpga=("xilinx",))["xilinx"]
     assert {k: mine[k] for k in theirs} == theirs
+
+
+def test_critical_path_names_its_end_cells_and_splits_the_delay() -> None:
+    def seg(kind: str, delay: float, src: str, dst: str) -> dict:
+        return {"type": kind, "delay": delay, "from": {"cell": src}, "to": {"cell": dst}}
+
+    report = {"critical_paths": [
+        {"from": "posedge other", "to": "posedge other", "path": [seg("clk-to-q", 9.0, "x", "x")]},
+        {"from": "posedge $glbnet$clk$TRELLIS_IO_IN", "to": "posedge $glbnet$clk$TRELLIS_IO_IN", "path": [
+            seg("clk-to-q", 0.5, "u_a.q_ff", "u_a.q_ff"), seg("routing", 2.0, "u_a.q_ff", "lut1"),
+            seg("logic", 0.25, "lut1", "lut1"), seg("routing", 1.0, "lut1", "out_ff"),
+            seg("setup", 0.0, "out_ff", "out_ff"),
+        ]},
+    ]}
+    path = pnr.critical_path(report)
+    assert path == {"from": "u_a.q_ff", "to": "out_ff", "total_ns": 3.75, "routing_ns": 3.0, "logic_ns": 0.75,
+                    "segments": 5}
+    assert pnr.critical_path({"critical_paths": []}) is None
