@@ -82,7 +82,7 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
 def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> dict:
     """Area, place and route, toggle energy with the memory-bank model, and the gate-level cross-check."""
     from tb.energy import ENERGY_MODEL, cross_check, gate_energy, rtl_energy
-    from tb.pnr import place_and_route, xilinx_lut6
+    from tb.pnr import xilinx_lut6
     from tb.runner import simulate
     from tb.synth import coarse, synthesize
 
@@ -107,23 +107,30 @@ def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> d
     check = cross_check(energy, gate_out)
     for warning in check["energy_warnings"]:
         tqdm.write(f"warning: {result.core.design}/{result.core.config}: {warning}")
-    pnr = place_and_route(result.core, result.build_dir / "pnr")
-    ecp5, ice40 = pnr.get("ecp5", {}), pnr.get("ice40", {})
-    fmax = ecp5.get("fmax_mhz")
-    ii = record["ii_cycles"]
-    est = area["est_fmax_mhz"]
     return {
         **energy,
         **gate_out,
         **check,
-        "fpga_pnr": ecp5,
-        "fpga_pnr_ice40": ice40,
-        "inferences_per_s_at_fmax": round(fmax * 1e6 / ii, 1) if fmax and ii else None,
+        **pnr_fields(result, record),
         **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels")},
         "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
         # the logic-depth rule of thumb, kept only as a labelled fallback beside the P&R figure
-        "est_fmax_mhz_logic_depth_fallback": est,
+        "est_fmax_mhz_logic_depth_fallback": area["est_fmax_mhz"],
         "energy_model": ENERGY_MODEL,
+    }
+
+
+def pnr_fields(result: SimResult, record: dict) -> dict:
+    """ECP5 and iCE40 place and route of the core, and its throughput at the ECP5 post-route Fmax."""
+    from tb.pnr import place_and_route
+
+    pnr = place_and_route(result.core, result.build_dir / "pnr")
+    ecp5 = pnr.get("ecp5", {})
+    fmax, ii = ecp5.get("fmax_mhz"), record["ii_cycles"]
+    return {
+        "fpga_pnr": ecp5,
+        "fpga_pnr_ice40": pnr.get("ice40", {}),
+        "inferences_per_s_at_fmax": round(fmax * 1e6 / ii, 1) if fmax and ii else None,
     }
 
 
@@ -131,23 +138,17 @@ def measure_large_core(result: SimResult, record: dict, rough: dict) -> dict:
     """Tables too large to become gates (generic area, gate-level run): RTL energy from the coarse netlist and
     place and route, whose FPGA flow puts the tables in block RAM."""
     from tb.energy import ENERGY_MODEL, rtl_energy
-    from tb.pnr import place_and_route
 
     synth_dir = result.build_dir / "synth"
     energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", rough["ffs"])
     reason = (f"no gate-level cross-check: {rough['memory_bits']} memory bits (> {GATE_MAPPING_MAX_MEMORY_BITS}) "
               "are not mapped to gates")
     tqdm.write(f"warning: {result.core.design}/{result.core.config}: {reason}")
-    pnr = place_and_route(result.core, result.build_dir / "pnr")
-    ecp5 = pnr.get("ecp5", {})
-    fmax, ii = ecp5.get("fmax_mhz"), record["ii_cycles"]
     return {
         **energy,
         "rtl_gate_energy_ratio": None,
         "energy_warnings": [reason],
-        "fpga_pnr": ecp5,
-        "fpga_pnr_ice40": pnr.get("ice40", {}),
-        "inferences_per_s_at_fmax": round(fmax * 1e6 / ii, 1) if fmax and ii else None,
+        **pnr_fields(result, record),
         "ffs": rough["ffs"],
         "memory_bits": rough["memory_bits"],
         "energy_model": ENERGY_MODEL,

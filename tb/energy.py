@@ -50,7 +50,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from tb.toggles import NetToggles, count_toggles
@@ -181,6 +181,7 @@ class Netlist:
                 for port in ("RD_DATA", "RD_ADDR", "WR_ADDR", "WR_DATA"):
                     self.mem_bits.update(b for b in conn.get(port, []) if isinstance(b, int))
                 self.ports_of_memories += self._memory_ports(cell)
+        self.memory_names = {p.memory for p in self.ports_of_memories}
 
     def _enable(self, bit: object) -> tuple[str, ...] | None:
         for _ in range(8):
@@ -219,10 +220,6 @@ class Netlist:
                 ))
         return ports
 
-    @property
-    def memory_names(self) -> set[str]:
-        return {p.memory for p in self.ports_of_memories}
-
     def bit_class(self, bit: int) -> str:
         if bit in self.port_bits:
             return "io"
@@ -233,8 +230,7 @@ class Netlist:
         return "logic"
 
     def classify(self, net: NetToggles) -> str:
-        bits = [b for b in (getattr(net, "bits", None) or self.name_bits.get(_norm(net.name), []))
-                if isinstance(b, int)]
+        bits = [b for b in (net.bits or self.name_bits.get(_norm(net.name), [])) if isinstance(b, int)]
         if bits:
             classes = [self.bit_class(b) for b in bits]
             return max(set(classes), key=classes.count)
@@ -244,28 +240,22 @@ class Netlist:
         return "io" if name in self.ports else "logic"
 
 
-def _wave_name(full: str, top: str) -> str | None:
-    at = full.find(f"{top}.")
-    if at < 0:
-        return None
-    return full[at + len(top) + 1:].replace("(", "[").replace(")", "]")
-
-
 def high_cycles(wave: Path, top: str, names: dict[str, tuple[str, ...]], start_ps: float, end_ps: float,
                 period_ps: float) -> dict[str, float | None]:
     """Cycles each 1-bit signal is high in the window (high time / period); key -> None when none of its
     candidate names (a name, or `name[i]` for bit i of a vector) is in the waveform."""
     import pywellen
 
-    from tb.toggles import _as_int, _time_factor
+    from tb.toggles import _as_int, _time_factor, dut_path, yosys_names
 
     w = pywellen.Waveform(str(wave))
     f = _time_factor(w)
-    by_name = {}
+    by_name = {}  # under the Yosys spelling of each name, as tb/toggles.py maps them
     for var in w.all_vars():
-        name = _wave_name(var.full_name, top)
-        if name is not None and not var.is_real and not var.is_string:
-            by_name.setdefault(name, var)
+        path = dut_path(var.full_name, top, var.name)
+        if path is not None and not var.is_real and not var.is_string:
+            for name in yosys_names(path):
+                by_name.setdefault(name, var)
     out: dict[str, float | None] = {}
     for key, cands in names.items():
         out[key] = None
@@ -419,7 +409,7 @@ def gate_energy(wave: Path, top: str, metrics: dict, netlist_json: Path, ffs: in
     for net in count_toggles(wave, top, start, end, netlist_json=netlist_json):
         if _norm(net.name) == "clk":
             continue
-        bits = [b for b in (getattr(net, "bits", None) or name_bits.get(_norm(net.name), [])) if isinstance(b, int)]
+        bits = [b for b in (net.bits or name_bits.get(_norm(net.name), [])) if isinstance(b, int)]
         kinds = [driver.get(b, "") for b in bits]
         kind = max(set(kinds), key=kinds.count) if kinds else ""
         if bits and all(b in port_bits for b in bits):
@@ -448,8 +438,3 @@ def cross_check(rtl: dict, gate: dict) -> dict:
         warnings.append(f"RTL energy with memories as logic ({rtl_logic:.1f} pJ/inf) and gate-level energy "
                         f"({g:.1f} pJ/inf) differ by {max(ratio, 1 / ratio):.2f}x (> {ENERGY_WARN_FACTOR:g}x)")
     return {"rtl_gate_energy_ratio": round(ratio, 3), "energy_warnings": warnings}
-
-
-def memory_ports_of(inferred_json: Path, top: str) -> list[dict]:
-    """The memory ports as plain dicts (for tests and reports)."""
-    return [asdict(p) for p in Netlist(inferred_json, top).ports_of_memories]

@@ -121,14 +121,15 @@ def memory_bits_of(inferred_json: Path) -> int:
 def coarse(core: CoreBuild, work_dir: Path) -> dict:
     """Only the coarse netlist (`inferred.json`: flattened, memories still arrays) and what it tells: flip-flop
     bits and memory bits. For designs whose tables are too large to map to gates (see `synthesize`)."""
+    from tb.energy import FF_TYPES
+
     rel = _rel(work_dir)
     _run(_read_script(core) + [
         f"synth -flatten -top {core.toplevel} -run begin:fine",
         f"write_json {rel}/inferred.json",
     ], work_dir, "coarse")
     module = json.loads((work_dir / "inferred.json").read_text())["modules"][core.toplevel]
-    ffs = sum(int(c["parameters"]["WIDTH"], 2) for c in module["cells"].values()
-              if c["type"].lstrip("$") in ("dff", "dffe", "sdff", "sdffe", "sdffce", "adff", "adffe"))
+    ffs = sum(int(c["parameters"]["WIDTH"], 2) for c in module["cells"].values() if c["type"] in FF_TYPES)
     return {"ffs": ffs, "memory_bits": memory_bits_of(work_dir / "inferred.json")}
 
 
