@@ -14,10 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from cocotb_tools.runner import get_results
 
 from golden.core import REPO_ROOT, CoreBuild
 from golden.datasets import load_dataset
 from golden.designs import get_design
+from tb.builds import TIMESCALE, BuildError, build, relative_parameters
+from tb.harness import HARNESS_SOURCE, TOP, top_source
 from tb.toolchain import check_fst_headers, ensure_simulator
 from tb.vectors import SimSpec, VectorSet, save_sets
 
@@ -90,21 +93,27 @@ def simulate(
     tag: str = "test",
     waves: bool = False,
     gate_level: bool | dict = False,
+    drive: str = "hdl",
 ) -> SimResult:
     """Build and run `tests` of the shared environment on one core; never raises on a failing test
-    (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up."""
+    (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up.
+
+    drive="hdl": the HDL harness runs the stream at the simulator's speed (tb/harness.py); "python": cocotb drives
+    and samples every cycle (for tests that react to the core cycle by cycle)."""
+    if drive not in ("hdl", "python"):
+        raise ValueError(f"drive must be 'hdl' or 'python', got {drive!r}")
     versions = ensure_simulator(sim)
     data = load_dataset(dataset)
-    build_dir = BUILD_ROOT / f"{design}-{config}-{data.name}-{sim}-{tag}"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    core = get_design(design).build(config, data, build_dir / "params", CACHE_DIR)
+    run_dir = BUILD_ROOT / f"{design}-{config}-{data.name}-{sim}-{tag}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    core = get_design(design).build(config, data, run_dir / "params", CACHE_DIR)
     synth_info = None
     if gate_level:
         # Simulate Yosys' generic-cell netlist of this very configuration instead of the RTL.
         from tb.synth import simcells_path, synthesize
 
         # gate_level may carry an earlier synthesize() result of the same configuration: reuse its netlist
-        synth_info = gate_level if isinstance(gate_level, dict) else synthesize(core, build_dir / "synth", fpga=())
+        synth_info = gate_level if isinstance(gate_level, dict) else synthesize(core, run_dir / "synth", fpga=())
         core = replace(core, sources=[Path(synth_info["netlist"]), simcells_path()], parameters={})
     x, y = data.x_test, data.y_test
     if n is not None:
@@ -116,46 +125,48 @@ def simulate(
     spec = SimSpec(
         design=design, config=config, bus_width=core.bus_width, input_bits=core.input_bits,
         n_classes=core.n_classes, score_width=core.score_width, score_signed=core.score_signed,
-        ii_bound=core.ii_bound, seed=seed,
-        metrics_path=str(build_dir / "metrics.json"), vectors_path=str(build_dir / "vectors.npz"),
+        ii_bound=core.ii_bound, seed=seed, drive=drive,
+        metrics_path=str(run_dir / "metrics.json"), vectors_path=str(run_dir / "vectors.npz"),
     )
     save_sets(Path(spec.vectors_path), sets)
-    spec.save(build_dir / "spec.json")
+    spec.save(run_dir / "spec.json")
     Path(spec.metrics_path).unlink(missing_ok=True)
 
-    from cocotb_tools.runner import get_results, get_runner
-
-    runner = get_runner(sim)
     logging.getLogger("cocotb").setLevel(logging.WARNING)
     start = time.perf_counter()
-    build_args = ["-Wno-fatal"] if sim == "verilator" else []
+    build_args: list[str] = []
     if sim == "verilator" and waves:
         check_fst_headers()
         build_args += ["--trace-fst"]
-    if gate_level:
-        build_args += ["-Wno-lint", "-Wno-style"] if sim == "verilator" else []
-    build_log, sim_log = build_dir / "build.log", build_dir / "sim.log"
+    if gate_level and sim == "verilator":
+        build_args += ["-Wno-lint", "-Wno-style"]
+    # model files by paths relative to the run directory: one build serves every run and every retraining
+    parameters = relative_parameters(core.parameters, run_dir)
+    if drive == "hdl":
+        top_file = run_dir / f"{TOP}.v"
+        top_file.write_text(top_source(core, parameters))
+        sources, top, parameters, public = [*core.sources, HARNESS_SOURCE, top_file], TOP, {}, None
+    else:
+        sources, top, public = core.sources, core.toplevel, {core.toplevel: ["*"]}
     try:
-        runner.build(
-            sources=core.sources, hdl_toplevel=core.toplevel, parameters=core.parameters,
-            build_dir=build_dir, timescale=("1ns", "1ps"), build_args=build_args, waves=waves, always=True,
-            log_file=build_log,
-        )
-    except RuntimeError:
-        tail = build_log.read_text().strip().splitlines()[-1:] if build_log.exists() else []
-        last = " ".join(tail)[:200]
-        raise SimulationError(f"{sim} build of {design}/{config} failed ({last}); log: {build_log}") from None
+        runner, exe_dir, _ = build(sim, sources, top, parameters, public=public, waves=waves,
+                                   timing=drive == "hdl", build_args=build_args, tool_versions=versions)
+    except BuildError as exc:
+        raise SimulationError(f"{design}/{config}: {exc}") from None
     built = time.perf_counter()
-    results_xml = build_dir / "results.xml"
-    env_spec = {"EDGEBENCH_SPEC": str(build_dir / "spec.json"), "PYTHONPATH": str(REPO_ROOT)}
+    results_xml = run_dir / "results.xml"
+    sim_log = run_dir / "sim.log"
+    env_spec = {"EDGEBENCH_SPEC": str(run_dir / "spec.json"), "PYTHONPATH": str(REPO_ROOT),
+                # cocotb rewrites the asserts of every imported module at start-up; only the tests need it
+                "COCOTB_REWRITE_ASSERTION_FILES": "tb/uvm_env.py"}
     # cocotb's runner exits the process on failure when it sees PYTEST_CURRENT_TEST; the caller
     # reports failures itself, from the results file and the metrics.
     saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
     try:
         runner.test(
-            test_module=TESTS_MODULE, hdl_toplevel=core.toplevel, testcase=list(tests), seed=seed,
-            extra_env=env_spec, build_dir=build_dir, test_dir=build_dir, results_xml=str(results_xml),
-            timescale=("1ns", "1ps"), waves=waves, log_file=sim_log,
+            test_module=TESTS_MODULE, hdl_toplevel=top, hdl_toplevel_lang="verilog", testcase=list(tests), seed=seed,
+            extra_env=env_spec, build_dir=exe_dir, test_dir=run_dir, results_xml=str(results_xml),
+            timescale=TIMESCALE, waves=waves, log_file=sim_log,
         )
     except SystemExit:
         pass  # the simulator itself failed; get_results below says so
@@ -171,6 +182,6 @@ def simulate(
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     wave = None
     if waves:
-        wave = build_dir / ("dump.fst" if sim == "verilator" else f"{core.toplevel}.fst")
+        wave = run_dir / ("dump.fst" if sim == "verilator" else f"{top}.fst")
     return SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
-                     round(done - built, 3), round(built - start, 3), build_dir, wave, synth_info)
+                     round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info)

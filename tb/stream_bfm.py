@@ -95,6 +95,18 @@ class InputMonitor(BusMonitor):
                 first_beat = bool(int(self.bus.last.value))
 
 
+def unpack_scores(packed: int, n_classes: int, score_width: int, signed: bool) -> list[int] | None:
+    """`out_scores` -> one int per class (class c in bits [c*W +: W]); None when the core has no scores."""
+    if score_width == 0:
+        return None
+    mask = (1 << score_width) - 1
+    fields = [(packed >> (c * score_width)) & mask for c in range(n_classes)]
+    if signed:
+        half = 1 << (score_width - 1)
+        fields = [f - (1 << score_width) if f >= half else f for f in fields]
+    return fields
+
+
 @dataclass
 class OutputBeat:
     cls: int
@@ -127,13 +139,7 @@ class OutputMonitor(BusMonitor):
     def _scores(self) -> list[int] | None:
         if self.score_width == 0 or not hasattr(self.bus, "scores"):
             return None
-        packed = int(self.bus.scores.value)
-        mask = (1 << self.score_width) - 1
-        fields = [(packed >> (c * self.score_width)) & mask for c in range(self.n_classes)]
-        if self.score_signed:
-            half = 1 << (self.score_width - 1)
-            fields = [f - (1 << self.score_width) if f >= half else f for f in fields]
-        return fields
+        return unpack_scores(int(self.bus.scores.value), self.n_classes, self.score_width, self.score_signed)
 
     async def _monitor_recv(self) -> None:
         valid_since = None

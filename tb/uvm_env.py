@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from fractions import Fraction
 from pathlib import Path
 
 import cocotb
+import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import FallingEdge, First, RisingEdge, Timer
 from pyuvm import (
     ConfigDB,
     uvm_analysis_port,
@@ -33,6 +35,7 @@ from pyuvm import (
 )
 
 from golden.encoding import pack_beats
+from tb.harness import TIMEOUT_SIDES, HarnessResults, read_results, stall_schedule, write_run
 from tb.stream_bfm import (
     CycleClock,
     InputMonitor,
@@ -41,6 +44,7 @@ from tb.stream_bfm import (
     StallConfig,
     StreamSourceDriver,
     drive_ready,
+    unpack_scores,
 )
 from tb.vectors import SimSpec, VectorSet, load_set
 
@@ -89,36 +93,60 @@ class CornerCaseSequence(VectorSetSequence):
 
 
 class StreamDriver(uvm_driver):
+    """Per-cycle mode: drives each item's beats through the cocotb-bus BFM as the sequence produces it.
+    HDL-driven mode: collects the items; the test hands their beats to the HDL harness in one go."""
+
     def build_phase(self) -> None:
         self.expected_ap = uvm_analysis_port("expected_ap", self)
+        self.hdl_driven = ConfigDB().get(self, "", "SPEC").drive == "hdl"
+        self.collected: list[list[int]] = []
+        self.idle_cycles = 0
 
     def start_of_simulation_phase(self) -> None:
-        dut = cocotb.top
-        self.bfm = StreamSourceDriver(dut, dut.clk, ConfigDB().get(self, "", "STALLS"),
-                                      ConfigDB().get(self, "", "RNG"))
+        if not self.hdl_driven:
+            dut = cocotb.top
+            self.bfm = StreamSourceDriver(dut, dut.clk, ConfigDB().get(self, "", "STALLS"),
+                                          ConfigDB().get(self, "", "RNG"))
 
     async def run_phase(self) -> None:
         while True:
             item = await self.seq_item_port.get_next_item()
             self.expected_ap.write(item)  # the core is in-order: expectations queue in send order
-            await self.bfm.send(item.beats)
+            if self.hdl_driven:
+                self.collected.append(item.beats)
+            else:
+                await self.bfm.send(item.beats)
+                self.idle_cycles = self.bfm.idle_cycles
             self.seq_item_port.item_done()
 
 
 class StreamMonitors(uvm_component):
-    """Input and output monitors; publishes input first-beat cycles and output results."""
+    """Publishes input first-beat cycles and output results: from the cocotb-bus monitors cycle by cycle, or,
+    HDL-driven, from the harness's record after the run (`publish`)."""
 
     def build_phase(self) -> None:
         self.input_ap = uvm_analysis_port("input_ap", self)
         self.output_ap = uvm_analysis_port("output_ap", self)
+        self.spec: SimSpec = ConfigDB().get(self, "", "SPEC")
+        self.hdl_backpressure = 0
 
     def start_of_simulation_phase(self) -> None:
+        if self.spec.drive == "hdl":
+            return
         dut = cocotb.top
-        spec: SimSpec = ConfigDB().get(self, "", "SPEC")
         cycles: CycleClock = ConfigDB().get(self, "", "CYCLES")
+        spec = self.spec
         self.inputs = InputMonitor(dut, dut.clk, cycles, callback=self.input_ap.write)
         self.outputs = OutputMonitor(dut, dut.clk, cycles, spec.n_classes, spec.score_width, spec.score_signed,
                                      callback=self.output_ap.write)
+
+    def publish(self, record: HarnessResults) -> None:
+        for cycle in record.input_cycles:
+            self.input_ap.write(cycle)
+        for valid_cycle, accept_cycle, cls, packed in record.results:
+            scores = unpack_scores(packed, self.spec.n_classes, self.spec.score_width, self.spec.score_signed)
+            self.output_ap.write(OutputBeat(cls, scores, valid_cycle, accept_cycle))
+        self.hdl_backpressure = record.backpressure_cycles
 
 
 class Scoreboard(uvm_component):
@@ -236,6 +264,17 @@ class StreamTest(uvm_test):
 
     async def run_phase(self) -> None:
         self.raise_objection()
+        if self.spec.drive == "hdl":
+            await self.run_hdl_driven()
+        else:
+            await self.run_per_cycle()
+        self.drop_objection()
+
+    def result_budget(self, expected: int) -> int:
+        """Cycles every result must be out in; a generous bound that turns a hang into a clear failure."""
+        return 1000 + expected * self.spec.ii_bound * (20 if self.STALLS else 3)
+
+    async def run_per_cycle(self) -> None:
         dut = cocotb.top
         Clock(dut.clk, self.spec.clock_period_ns, unit="ns").start()
         dut.rst_n.value = 0
@@ -248,21 +287,53 @@ class StreamTest(uvm_test):
         seq = self.SEQUENCE("seq")
         await seq.start(self.env.sequencer)
         expected = self.env.scoreboard.expected_fifo.used()
-        # Every result must come out; a generous bound turns a hang into a clear failure.
-        budget = 1000 + expected * self.spec.ii_bound * (20 if self.STALLS else 3)
-        waited = 0
+        budget, waited = self.result_budget(expected), 0
         while self.env.scoreboard.actual_fifo.used() < expected and waited < budget:
             await RisingEdge(dut.clk)
             waited += 1
         for _ in range(8):  # catch spurious extra results
             await RisingEdge(dut.clk)
-        self.drop_objection()
+
+    async def run_hdl_driven(self) -> None:
+        """The sequence fills the driver; the harness runs every beat and stall at the simulator's speed."""
+        harness = cocotb.top.harness
+        seq = self.SEQUENCE("seq")
+        await seq.start(self.env.sequencer)
+        beats = self.env.driver.collected
+        run_dir = Path(self.spec.metrics_path).parent
+        schedule = None
+        if self.STALLS:
+            st = self.stalls
+            schedule = stall_schedule(np.random.default_rng([self.spec.seed, len(beats)]), st.idle_prob, st.max_idle,
+                                      st.ready_prob)
+        budget = self.result_budget(len(beats))
+        # the watchdog: no beat taken and no result for this many cycles ends the run at once
+        write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound)
+        began = time.perf_counter()
+        harness.start.value = 1
+        await First(RisingEdge(harness.done), Timer(budget * self.spec.clock_period_ns, unit="ns"))
+        self.hdl_run_s = time.perf_counter() - began
+        finished = int(harness.done.value) == 1
+        harness.start.value = 0
+        if not finished:
+            raise AssertionError(f"the HDL harness did not finish within {budget} cycles (seed {self.spec.seed})")
+        await FallingEdge(harness.done)  # the harness is idle again: the next test may start it
+        record = read_results(run_dir)
+        self.cycles.origin_ns = record.origin_ns
+        self.hdl_record = record
+        self.env.driver.idle_cycles = record.idle_cycles
+        self.env.monitors.publish(record)
+        if record.timeout:
+            self.logger.error(f"watchdog: the run stalled at cycle {record.cycles} on the "
+                              f"{TIMEOUT_SIDES[record.timeout]} (seed {self.spec.seed})")
 
     def check_phase(self) -> None:
         pass
 
     def report_phase(self) -> None:
         sb, metrics = self.env.scoreboard, self.env.metrics.summary()
+        monitors = self.env.monitors
+        backpressure = monitors.hdl_backpressure if self.spec.drive == "hdl" else monitors.outputs.backpressure_cycles
         record = {
             "sequence": self.SEQUENCE.vector_set,
             "stalls": self.STALLS,
@@ -271,15 +342,21 @@ class StreamTest(uvm_test):
             "rtl_correct": sb.correct,
             "labelled": sb.labelled,
             "ii_bound_cycles": self.spec.ii_bound,
-            "idle_cycles_inserted": self.env.driver.bfm.idle_cycles,
-            "backpressure_cycles": self.env.monitors.outputs.backpressure_cycles,
+            "idle_cycles_inserted": self.env.driver.idle_cycles,
+            "backpressure_cycles": backpressure,
+            "drive": self.spec.drive,
             **metrics,
         }
+        hdl = getattr(self, "hdl_record", None)
+        if hdl is not None:  # HDL-driven: the run's cycles and wall time, for simulation-speed figures
+            record |= {"sim_cycles": hdl.cycles, "hdl_run_s": round(self.hdl_run_s, 4), "watchdog": hdl.timeout}
         path = Path(self.spec.metrics_path)
         data = json.loads(path.read_text()) if path.exists() else {}
         data[type(self).__name__] = record
         path.write_text(json.dumps(data, indent=1))
         self.logger.info(f"{type(self).__name__}: {record}")
+        if hdl is not None and hdl.timeout:
+            raise AssertionError(f"watchdog fired: the {TIMEOUT_SIDES[hdl.timeout]} stalled (seed {self.spec.seed})")
         assert sb.compared > 0, "no results compared"
         assert sb.mismatches == 0, f"{sb.mismatches} mismatches against the golden model (seed {self.spec.seed})"
         stalled = record["idle_cycles_inserted"] > 0 and record["backpressure_cycles"] > 0

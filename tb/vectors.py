@@ -41,6 +41,7 @@ class SimSpec:
     ii_bound: int
     seed: int
     clock_period_ns: float = 10.0
+    drive: str = "hdl"  # "hdl": the HDL harness runs the stream (tb/harness.py); "python": cocotb, cycle by cycle
     metrics_path: str = "metrics.json"
     vectors_path: str = "vectors.npz"
     extra: dict = field(default_factory=dict)

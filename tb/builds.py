@@ -1,0 +1,135 @@
+"""Simulator builds, made once and reused: one build per (simulator, sources, parameters, flags).
+
+A build lives in `sim_build/builds/<top>-<sim>-<key>/`, where the key hashes everything that changes the
+executable: source contents, parameters, flags and tool versions. Model data (tables, weights, thresholds) is
+not in the key: the cores read it with `$readmemh` at run time from paths relative to the run directory, so
+retraining a model or running another seed reuses the build. Concurrent pytest workers wanting the same build
+wait on a file lock instead of building it twice. A finished Verilator build keeps only its executable.
+
+Verilator builds are lean (cocotb's runner is subclassed): no `--public-flat-rw`, only the signals cocotb
+touches are public (a generated `.vlt` control file), C++ at -O3, and `--timing` when the clock is in HDL.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from cocotb_tools.runner import Icarus, Runner, Verilator
+
+from golden.core import REPO_ROOT
+from tb.toolchain import FAST_MAKE_VARS, TIMING_MAKE_VARS
+
+BUILDS_ROOT = REPO_ROOT / "sim_build" / "builds"
+TIMESCALE = ("1ns", "1ps")
+STAMP = "edgebench-build.json"
+# Bump when the flags or the way builds are made change, so old builds are not reused.
+BUILD_FORMAT = 2
+
+
+class BuildError(RuntimeError):
+    """The simulator could not build the sources; the message names the log."""
+
+
+class LeanVerilator(Verilator):
+    """cocotb's Verilator runner without `--public-flat-rw` and with C++ at -O3 (and --timing's flags)."""
+
+    timing = False
+
+    def _build_command(self) -> list:
+        cmds = super()._build_command()
+        cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+        cmds[1] = [*cmds[1], *FAST_MAKE_VARS, *(TIMING_MAKE_VARS if self.timing else ())]
+        return cmds
+
+
+def public_control_file(path: Path, public: dict[str, Sequence[str]]) -> Path:
+    """A Verilator control file making exactly these signals visible to cocotb: {module: [signal or "*"]}."""
+    lines = ["`verilator_config"]
+    for module, names in public.items():
+        lines += [f'public_flat_rw -module "{module}" -var "{name}"' for name in names]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _digest(sources: Sequence[Path], record: dict) -> str:
+    h = hashlib.sha256(json.dumps(record, sort_keys=True).encode())
+    for source in sources:
+        h.update(source.name.encode())
+        h.update(source.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _shrink(build_dir: Path, top: str) -> None:
+    """Keep only what running needs: the Verilator executable (the C++ and objects are 10-100x its size)."""
+    for item in build_dir.iterdir():
+        if item.name in (top, STAMP, "build.log") or item.suffix == ".vlt":
+            continue
+        if item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+
+
+def build(
+    sim: str,
+    sources: Sequence[Path],
+    top: str,
+    parameters: dict[str, object],
+    *,
+    public: dict[str, Sequence[str]] | None = None,
+    waves: bool = False,
+    timing: bool = False,
+    build_args: Sequence[str] = (),
+    tool_versions: dict[str, str] | None = None,
+) -> tuple[Runner, Path, bool]:
+    """Build (or find) the simulator executable; returns (runner to call `.test` on, build dir, built now)."""
+    sources = [Path(s) for s in sources]
+    record = {
+        "format": BUILD_FORMAT, "sim": sim, "top": top, "parameters": {k: str(v) for k, v in parameters.items()},
+        "public": {k: list(v) for k, v in (public or {}).items()}, "waves": waves, "timing": timing,
+        "args": list(build_args), "tools": tool_versions or {},
+    }
+    build_dir = BUILDS_ROOT / f"{top}-{sim}-{_digest(sources, record)}"
+    runner: Runner
+    if sim == "verilator":
+        runner = LeanVerilator()
+        runner.timing = timing
+    else:
+        runner = Icarus()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second worker wanting this build waits here, then reuses it
+        if (build_dir / STAMP).exists():
+            return runner, build_dir, False
+        args = list(build_args)
+        all_sources = list(sources)
+        if sim == "verilator":
+            args += ["-Wno-fatal"] + (["--timing"] if timing else [])
+            if public:
+                all_sources.append(public_control_file(build_dir / "public.vlt", public))
+        log = build_dir / "build.log"
+        try:
+            runner.build(sources=all_sources, hdl_toplevel=top, parameters=parameters, build_dir=build_dir,
+                         timescale=TIMESCALE, build_args=args, waves=waves, always=True, log_file=log)
+        except (RuntimeError, SystemExit):
+            tail = log.read_text().strip().splitlines()[-1:] if log.exists() else []
+            raise BuildError(f"{sim} build of {top} failed ({' '.join(tail)[:200]}); log: {log}") from None
+        if sim == "verilator":
+            _shrink(build_dir, top)
+        (build_dir / STAMP).write_text(json.dumps(record, indent=1) + "\n")
+        os.utime(build_dir)
+    return runner, build_dir, True
+
+
+def relative_parameters(parameters: dict[str, object], run_dir: Path) -> dict[str, object]:
+    """String parameters naming files inside `run_dir` made relative to it (the simulator runs there), so the
+    build does not depend on which run directory the model files were written to."""
+    prefix = f'"{run_dir.resolve()}/'
+    return {k: '"' + v[len(prefix):] if isinstance(v, str) and v.startswith(prefix) else v
+            for k, v in parameters.items()}
