@@ -31,6 +31,7 @@ CACHE_DIR = Path(os.environ.get("EDGEBENCH_CACHE", Path.home() / ".cache" / "edg
 TESTS_MODULE = "tb.stream_tests"
 ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStalls", "CornerStreaming",
              "CornerStalls")
+LONG_TEST = "LongStalls"  # runs the "long" vector set (make_vector_sets' n_long) under stalls
 
 
 class SimulationError(RuntimeError):
@@ -64,16 +65,27 @@ def corner_vectors(input_bits: int) -> np.ndarray:
     return np.stack([np.zeros(input_bits), np.ones(input_bits), alternating, 1 - alternating]).astype(np.uint8)
 
 
-def make_vector_sets(core: CoreBuild, x: np.ndarray, y: np.ndarray, n_random: int, seed: int) -> list[VectorSet]:
+def make_vector_sets(core: CoreBuild, x: np.ndarray, y: np.ndarray, n_random: int, seed: int,
+                     n_long: int = 0) -> list[VectorSet]:
+    """dataset (with labels), random bits, corner patterns, and `n_long` vectors for long runs: the dataset's
+    vectors and random ones, half each, in a seeded order."""
     rng = np.random.default_rng(seed)
+    encoded = core.encode(x)
+    random_bits = rng.integers(0, 2, size=(n_random, core.input_bits), dtype=np.uint8)
+    tiled = np.resize(encoded, (n_long - n_long // 2, core.input_bits))
+    long = np.concatenate([tiled, rng.integers(0, 2, size=(n_long // 2, core.input_bits), dtype=np.uint8)])
     inputs = {
-        "dataset": (core.encode(x), y),
-        "random": (rng.integers(0, 2, size=(n_random, core.input_bits), dtype=np.uint8), None),
+        "dataset": (encoded, y),
+        "random": (random_bits, None),
         "corner": (corner_vectors(core.input_bits), None),
+        "long": (long[rng.permutation(n_long)], None),
     }
     sets = []
     for name, (bits, labels) in inputs.items():
-        classes, scores = core.golden(bits)
+        if len(bits):
+            classes, scores = core.golden(bits)
+        else:  # an unused set (no long run): some golden models cannot reshape an empty batch
+            classes, scores = np.zeros(0, np.int64), np.zeros((0, core.n_classes), np.int64)
         if labels is None:
             labels = np.full(len(bits), -1)
         sets.append(VectorSet(name, bits, classes, scores if core.score_width else None, labels))
@@ -88,6 +100,7 @@ def simulate(
     dataset: str = "digits",
     n: int | None = None,
     n_random: int = 16,
+    n_long: int = 0,
     seed: int = 1,
     tests: tuple[str, ...] = ALL_TESTS,
     tag: str = "test",
@@ -120,7 +133,7 @@ def simulate(
         if n < 1:
             raise ValueError(f"-n must be >= 1, got {n}")
         x, y = x[:n], y[:n]
-    sets = make_vector_sets(core, x, y, n_random, seed)
+    sets = make_vector_sets(core, x, y, n_random, seed, n_long)
     golden_accuracy = float(np.mean(sets[0].classes == y))
     spec = SimSpec(
         design=design, config=config, bus_width=core.bus_width, input_bits=core.input_bits,

@@ -6,7 +6,7 @@ stalls on the dataset also checks that the measured initiation interval equals t
 
 import pyuvm
 
-from tb.uvm_env import CornerCaseSequence, DatasetReplaySequence, RandomVectorSequence, StreamTest
+from tb.uvm_env import CornerCaseSequence, DatasetReplaySequence, LongSequence, RandomVectorSequence, StreamTest
 
 
 @pyuvm.test()
@@ -37,3 +37,8 @@ class CornerStreaming(StreamTest):
 @pyuvm.test()
 class CornerStalls(StreamTest):
     SEQUENCE, STALLS = CornerCaseSequence, True
+
+
+@pyuvm.test()
+class LongStalls(StreamTest):
+    SEQUENCE, STALLS = LongSequence, True

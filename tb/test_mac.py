@@ -12,8 +12,8 @@ from golden.datasets import load_dataset
 from tb.checks import case_ids, check_core, sim_cases
 from tb.runner import CACHE_DIR
 
-# Every variant's default configuration on both simulators; pot-pruned's p75 on Icarus only (tb.checks.sim_cases).
-CASES = [(sim, d, c) for d, cs in mac_design.CONFIGS.items() for sim, c in sim_cases(list(cs), both=("default",))]
+# Every variant and configuration on both simulators.
+CASES = [(sim, d, c) for d, cs in mac_design.CONFIGS.items() for sim, c in sim_cases(list(cs))]
 
 
 @pytest.mark.parametrize(("sim", "design", "config"), CASES, ids=case_ids(CASES))

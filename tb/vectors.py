@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-SETS = ("dataset", "random", "corner")
+SETS = ("dataset", "random", "corner", "long")
 
 
 @dataclass
