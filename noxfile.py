@@ -1,4 +1,4 @@
-"""nox sessions: `nox -s tests`, `nox -s bench`, `nox -s lint` (each in its own virtualenv)."""
+"""nox sessions: `nox -s tests`, `nox -s bench`, `nox -s simspeed`, `nox -s lint` (each in its own virtualenv)."""
 
 import nox
 
@@ -15,6 +15,12 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("edgebench", "bench", *(session.posargs or ["--design", "all", "--out", "results/"]))
+
+
+@nox.session
+def simspeed(session: nox.Session) -> None:
+    session.install("-e", ".")
+    session.run("edgebench", "simspeed", *(session.posargs or ["--design", "all", "--out", "results/"]))
 
 
 @nox.session

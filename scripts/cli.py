@@ -3,6 +3,7 @@
     edgebench bench --design bnn --sim verilator --dataset digits -n 200 --out results/
     edgebench bench --design all            # every implemented design, default configuration
     edgebench report --out results/         # rebuild summary.md from the JSON files, no simulation
+    edgebench simspeed --design bnn         # harness vs raw simulator speed -> results/simspeed.json
     edgebench list                          # designs and their configurations
 """
 
@@ -198,6 +199,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simspeed(args: argparse.Namespace) -> int:
+    from golden.designs import DESIGNS, get_design
+    from scripts import simspeed
+
+    names = list(DESIGNS) if args.design == "all" else [args.design]
+    sims = [s.strip() for s in args.sim.split(",")]
+    for sim in sims:
+        if sim not in simspeed.DEFAULT_VECTORS:
+            raise CliError(f"unknown simulator {sim!r}: choose from verilator, icarus")
+    if args.repeats < 1 or (args.vectors is not None and args.vectors < 1):
+        raise CliError("--repeats and --vectors must be >= 1")
+    command = "edgebench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    jobs = [(name, args.config or get_design(name).default_config, sim) for name in names for sim in sims]
+    path = None
+    for name, config, sim in tqdm(jobs, desc="simspeed", unit="run", disable=len(jobs) < 2 or not sys.stderr.isatty()):
+        if config not in get_design(name).configs:
+            raise CliError(f"design {name} has no config {config!r}")
+        n = args.vectors or simspeed.DEFAULT_VECTORS[sim]
+        try:
+            row = simspeed.measure(name, config, sim, n_vectors=n, repeats=args.repeats, seed=args.seed)
+        except RuntimeError as exc:
+            raise CliError(str(exc)) from None
+        path = simspeed.write(args.out, [row], command)
+        tqdm.write(
+            f"{name}/{config} [{sim}] harness {row['harness_cycles_per_s']:,} cycles/s, raw "
+            f"{row['raw_cycles_per_s']:,} -> ratio {row['ratio']}; inferences/s: raw {row['raw_inferences_per_s']:,}, "
+            f"golden {row['golden_inferences_per_s']:,}; start-up {row['startup_s']} s, build {row['build_s']} s"
+        )
+    print(f"written: {path}")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from golden.designs import DESIGNS
 
@@ -224,6 +257,17 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="rebuild results/summary.md from the JSON files")
     report.add_argument("--out", type=Path, default=Path("results"))
     report.set_defaults(func=cmd_report)
+    speed = sub.add_parser("simspeed", help="harness vs raw simulator speed and golden speed -> simspeed.json",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    speed.add_argument("--design", default="bnn", help="design name or 'all' (see `edgebench list`)")
+    speed.add_argument("--config", default=None, help="configuration (default: each design's default)")
+    speed.add_argument("--sim", default="verilator,icarus", help="simulators, comma-separated")
+    speed.add_argument("--vectors", type=int, default=None,
+                       help="vectors per run (default: 10000 on Verilator, 1000 on Icarus)")
+    speed.add_argument("--repeats", type=int, default=3, help="interleaved harness/raw runs; medians are reported")
+    speed.add_argument("--seed", type=int, default=1)
+    speed.add_argument("--out", type=Path, default=Path("results"), help="results directory")
+    speed.set_defaults(func=cmd_simspeed)
     lst = sub.add_parser("list", help="list designs and configurations")
     lst.set_defaults(func=cmd_list)
     return parser

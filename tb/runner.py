@@ -53,6 +53,7 @@ class SimResult:
     build_dir: Path
     wave: Path | None = None  # FST of the whole run when waves=True
     synth: dict | None = None  # synthesis figures when gate_level=True
+    exe_dir: Path | None = None  # the simulator build this run used (tb/builds.py)
 
     @property
     def sim_log(self) -> Path:
@@ -180,6 +181,8 @@ def simulate(
             test_module=TESTS_MODULE, hdl_toplevel=top, hdl_toplevel_lang="verilog", testcase=list(tests), seed=seed,
             extra_env=env_spec, build_dir=exe_dir, test_dir=run_dir, results_xml=str(results_xml),
             timescale=TIMESCALE, waves=waves, log_file=sim_log,
+            # Icarus' dump module names the build folder, which other runs share: this run's own file instead
+            plusargs=[f"+dumpfile_path={run_dir / f'{top}.fst'}"] if waves and sim == "icarus" else [],
         )
     except SystemExit:
         pass  # the simulator itself failed; get_results below says so
@@ -197,4 +200,4 @@ def simulate(
     if waves:
         wave = run_dir / ("dump.fst" if sim == "verilator" else f"{top}.fst")
     return SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
-                     round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info)
+                     round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info, exe_dir)

@@ -42,3 +42,8 @@ class CornerStalls(StreamTest):
 @pyuvm.test()
 class LongStalls(StreamTest):
     SEQUENCE, STALLS = LongSequence, True
+
+
+@pyuvm.test()
+class LongStreaming(StreamTest):
+    SEQUENCE = LongSequence

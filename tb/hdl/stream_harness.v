@@ -65,6 +65,8 @@ module stream_harness #(
         fd_beats = 0;
         use_sched = 0;
         cycle = 0;
+        // +autostart: run once without cocotb (the simulator's own speed on the same testbench; `edgebench simspeed`)
+        if ($test$plusargs("autostart")) start = 1'b1;
     end
 
     always #(HALF_PERIOD) clk = ~clk;
@@ -97,6 +99,7 @@ module stream_harness #(
             in_last <= 1'b0;
             out_ready <= 1'b0;
             done <= 1'b1;
+            if ($test$plusargs("autostart")) $finish;
         end
     endtask
 
