@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from golden import packed
 from golden.datasets import Dataset
 from golden.encoding import thermometer_uniform
 from golden.modelfile import ModelFileError, atomic_savez, read_model_file
@@ -66,14 +67,40 @@ def xnor_popcount(x_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     return x @ w.T + (1 - x) @ (1 - w).T
 
 
+def xnor_mismatches(x_words: np.ndarray, w_words: np.ndarray, mw: int) -> np.ndarray:
+    """popcount(x XOR w) = MW - popcount(XNOR(x, w)) on packed words: x (N, W), w (W, MH) -> (N, MH).
+
+    One XOR + popcount per 64-bit word (padding bits are 0 in both operands); uint8 sums while MW <= 255.
+    """
+    acc = np.uint8 if mw <= 255 else np.uint16 if mw < 1 << 16 else np.int64
+    d = np.zeros((x_words.shape[0], w_words.shape[1]), dtype=acc)
+    for j in range(w_words.shape[0]):  # per word of the input vector, not per sample
+        d += packed.popcount(x_words[:, j : j + 1] ^ w_words[j])
+    return d
+
+
 def forward(model: BnnModel, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, classes))."""
-    a = np.asarray(x_bits, dtype=np.uint8)
-    if a.ndim != 2 or a.shape[1] != model.input_bits:
-        raise ValueError(f"expected input bits of shape (N, {model.input_bits}), got {a.shape}")
-    for w, t in zip(model.weights[:-1], model.thresholds, strict=True):
-        a = (xnor_popcount(a, w) >= t[None, :]).astype(np.uint8)
-    scores = xnor_popcount(a, model.weights[-1])
+    """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, classes)).
+
+    Same integer semantics as `xnor_popcount` layer by layer (golden/tests check both against per-sample loops),
+    computed as MW - popcount(x XOR w) on 64-bit words.
+    """
+    a = packed.check_bits(x_bits, model.input_bits)
+    # weights packed into words, word-major (W, MH)
+    plan = packed.cached_plan(model, model.weights,
+                              lambda: [np.ascontiguousarray(packed.pack_words(w).T) for w in model.weights])
+    shapes = model.layer_shapes
+    # p = MW - d >= T  <=>  d < MW + 1 - T; T clipped to [0, MW + 1] changes no outcome (0 <= p <= MW)
+    below = [(mw + 1 - np.minimum(np.maximum(t, 0), mw + 1)).astype(np.uint16 if mw < (1 << 16) - 1 else np.int64)
+             for t, (_, mw) in zip(model.thresholds, shapes[:-1], strict=True)]
+    n = a.shape[0]
+    scores = np.empty((n, shapes[-1][0]), dtype=np.int64)
+    for blk in packed.sample_blocks(n, 16 * max(mh for mh, _ in shapes)):  # XOR words, counts, bits
+        x = packed.pack_words(a[blk])
+        for w, b, (_, mw) in zip(plan[:-1], below, shapes[:-1], strict=True):
+            x = packed.pack_words(xnor_mismatches(x, w, mw) < b)
+        mw = shapes[-1][1]
+        scores[blk] = mw - xnor_mismatches(x, plan[-1], mw).astype(np.int64)
     return np.argmax(scores, axis=1), scores  # np.argmax returns the first maximum: ties -> lowest index
 
 

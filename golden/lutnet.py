@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from golden import bnn
+from golden import bnn, packed
 from golden.datasets import Dataset
 from golden.encoding import thermometer_uniform
 from golden.modelfile import ModelFileError, atomic_savez, read_model_file
@@ -111,14 +111,60 @@ def lut_popcount(bits: np.ndarray, conn: np.ndarray, tables: np.ndarray) -> np.n
     return np.rint(onehot @ tables.reshape(mh, mw * v).astype(np.float64).T).astype(np.int64)
 
 
+class _LookupLayer:
+    """One layer's lookup plan: `per` synapses whose K-bit addresses fill one byte share a table of
+    2**(per*K) entries holding the sum of their LUT outputs, every neuron in its own packed field."""
+
+    def __init__(self, conn: np.ndarray, tables: np.ndarray) -> None:
+        mh, mw, v = tables.shape
+        k = conn.shape[1]
+        if k > 8:
+            raise ValueError(f"K={k}: the lookup path reads a synapse's address from one byte (K <= 8)")
+        per = max(1, 8 // k)
+        groups = -(-mw // per)
+        self.mh, self.mw = mh, mw
+        self.fields = packed.Fields(mh, mw)  # a neuron's count is at most MW
+        syn = self.fields.pack(tables)  # (words, MW, V)
+        vals = np.arange(1 << (per * k))
+        tab = np.zeros((self.fields.words, groups, vals.size), dtype=np.uint64)
+        self.src = np.full((groups, 8), mw, dtype=np.intp)  # bit plane MW is all zero
+        for j in range(per):  # synapse j of every group: address bits [j*K, (j+1)*K) of the group's byte
+            i = np.arange(groups) * per + j
+            ok = i < mw
+            tab[:, ok] += syn[:, i[ok]][:, :, (vals >> (j * k)) & (v - 1)]
+            self.src[ok, j * k : (j + 1) * k] = conn[i[ok]]
+        self.tables = tab.reshape(self.fields.words, -1)
+        self.offs = (np.arange(groups, dtype=np.intp) * vals.size)[:, None]
+        self.bytes_per_sample = mw + 1 + 24 * groups + 16 * mh  # bit planes, gathered rows, indices, lookups
+
+    def counts(self, planes: np.ndarray) -> np.ndarray:
+        """Bit planes of the layer input (MW + 1, Np) -> popcounts (MH, Np) uint64."""
+        idx = packed.plane_bytes(planes, self.src).astype(np.intp)
+        idx += self.offs
+        return self.fields.unpack(packed.gather_sum(self.tables, idx))
+
+
 def forward(model: LutnetModel, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, classes))."""
-    a = np.asarray(x_bits, dtype=np.uint8)
-    if a.ndim != 2 or a.shape[1] != model.input_bits:
-        raise ValueError(f"expected input bits of shape (N, {model.input_bits}), got {a.shape}")
-    for conn, tab, t in zip(model.conns[:-1], model.tables[:-1], model.thresholds, strict=True):
-        a = (lut_popcount(a, conn, tab) >= t[None, :]).astype(np.uint8)
-    scores = lut_popcount(a, model.conns[-1], model.tables[-1])
+    """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, classes)).
+
+    Same integer semantics as `lut_popcount` layer by layer (golden/tests check both against per-sample
+    loops), computed with per-layer lookup tables over bit planes (golden/packed.py).
+    """
+    a = packed.check_bits(x_bits, model.input_bits)
+    plan = packed.cached_plan(model, [*model.conns, *model.tables],
+                              lambda: [_LookupLayer(c, t) for c, t in zip(model.conns, model.tables, strict=True)])
+    # p >= T; T clipped to [0, MW + 1] keeps the comparison in uint64 and changes no outcome (0 <= p <= MW)
+    thresholds = [np.minimum(np.maximum(t, 0), layer.mw + 1).astype(np.uint64)[:, None]
+                  for layer, t in zip(plan[:-1], model.thresholds, strict=True)]
+    n = a.shape[0]
+    scores = np.empty((n, model.n_classes), dtype=np.int64)
+    for blk in packed.sample_blocks(n, max(layer.bytes_per_sample for layer in plan)):
+        planes = packed.bit_planes(a[blk])
+        for layer, t in zip(plan[:-1], thresholds, strict=True):
+            p = layer.counts(planes)
+            planes = np.zeros((layer.mh + 1, p.shape[1]), dtype=np.uint8)
+            np.greater_equal(p, t, out=planes[:-1].view(bool))
+        scores[blk] = plan[-1].counts(planes)[:, : blk.stop - blk.start].T
     return np.argmax(scores, axis=1), scores  # np.argmax returns the first maximum: ties -> lowest index
 
 

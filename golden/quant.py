@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from golden import packed
 from golden.datasets import Dataset
 from golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
@@ -287,9 +288,49 @@ def forward_int(model: QuantMlp, x_bits: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.argmax(a, axis=1), a, accs
 
 
+def _float_layers(model: QuantMlp) -> list[tuple[np.ndarray, type]]:
+    """Per layer (weights (inputs, MH) in the narrowest exact dtype, dtype). Layer 0 reads the input bits:
+    row f*IN_W + j holds w[:, f] * 2**j, so the field decoding is part of the product.
+
+    Exactness: every input is an integer in [0, amax] (bits: 1; hidden: 2**A_W - 1), so every partial sum of a
+    product row, in any order, is an integer of magnitude <= bound = max_h sum_i |w[i, h]| * amax. float32
+    represents all integers below 2**24 and float64 below 2**53 exactly, so no rounding can occur; int64
+    (exact, no BLAS) when the bound is larger.
+    """
+    out = []
+    for layer in range(len(model.codes)):
+        w = model.weights(layer).T  # (MW, MH) int64
+        if layer == 0:
+            w = (w[:, None, :] << np.arange(model.in_bits, dtype=np.int64)[None, :, None]).reshape(-1, w.shape[1])
+            amax = 1
+        else:
+            amax = (1 << model.a_bits) - 1
+        bound = int(np.abs(w).sum(axis=0).max(initial=0)) * amax
+        dtype = np.float32 if bound < 1 << 24 else np.float64 if bound < 1 << 53 else np.int64
+        out.append((w.astype(dtype), dtype))
+    return out
+
+
 def forward(model: QuantMlp, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    cls, scores, _ = forward_int(model, x_bits)
-    return cls, scores
+    """(class, scores) with the integer semantics of `forward_int` (golden/tests check both against a per-sample
+    Python reference); the products run as float BLAS matmuls that are exact by the bound in `_float_layers`."""
+    x = packed.check_bits(x_bits, model.input_bits)
+    params = np.array([KIND_ID.get(model.kind, -1), model.w_bits, model.a_bits, model.in_bits])
+    plan = packed.cached_plan(model, [params, *model.codes], lambda: _float_layers(model))
+    n_layers = len(model.codes)
+    n = x.shape[0]
+    scores = np.empty((n, model.layer_shapes[-1][0]), dtype=np.int64)
+    with packed.one_blas_thread():
+        for blk in packed.sample_blocks(n, 8 * model.input_bits):
+            a = x[blk]
+            for layer, (w, dtype) in enumerate(plan):
+                acc = (a.astype(dtype) @ w).astype(np.int64)  # exact integers (see _float_layers)
+                acc += model.bias[layer]
+                lim = 1 << (model.acc_widths[layer] - 1)
+                assert acc.min(initial=0) >= -lim and acc.max(initial=0) < lim, "accumulator overflow"
+                a = requant(acc, model.shifts[layer], model.a_bits) if layer < n_layers - 1 else acc
+            scores[blk] = a
+    return np.argmax(scores, axis=1), scores
 
 
 def accuracy(model: QuantMlp, x: np.ndarray, y: np.ndarray) -> float:

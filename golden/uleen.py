@@ -22,6 +22,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from golden import packed
 from golden.datasets import Dataset
 from golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
@@ -157,12 +158,119 @@ def submodel_scores(sub: Submodel, x_bits: np.ndarray) -> np.ndarray:
     return (out.astype(np.int64) * sub.mask[None, :, :]).sum(-1)
 
 
+DIRECT_INPUTS = 12  # up to this many inputs per filter, a filter's output is tabulated over all its input values
+
+
+class _SubmodelPlan:
+    """Lookup plan of one submodel on bit planes (golden/packed.py): a filter's inputs are gathered into bytes;
+    a filter with n <= DIRECT_INPUTS inputs looks its output up directly (2**n entries), a wider one XORs one
+    table per input byte (H3 is linear over XOR) into its k hashes and ANDs the k Bloom-table words. Table words
+    hold one packed field per class (table & mask), so the popcount over filters is a sum of words."""
+
+    def __init__(self, sub: Submodel, input_bits: int, n_classes: int) -> None:
+        n, k, e, f = sub.n, sub.k, sub.entries, sub.filters
+        if sub.table.shape[0] != n_classes or sub.mask.shape != (n_classes, f):
+            raise ValueError(f"table {sub.table.shape} / mask {sub.mask.shape} do not match {n_classes} classes")
+        w = e.bit_length() - 1
+        self.f, self.chunks = f, -(-n // 8)
+        perm = sub.perm.reshape(f, n)
+        src = np.full((f, self.chunks * 8), input_bits, dtype=np.intp)  # plane input_bits is all zero
+        src[:, :n] = np.where(perm < input_bits, perm, input_bits)  # padding positions read zero
+        self.src = src.reshape(f * self.chunks, 8)
+        width = f.bit_length()  # a class counts at most F filters
+        if n_classes * width > 64 and n_classes <= 64:
+            width = 64 // n_classes  # narrower fields keep every class in one word; sum chunks of filters
+        self.chunk = (1 << width) - 1  # filters per partial sum, so the count fits its field
+        self.fields = packed.Fields(n_classes, min(f, self.chunk))
+        kept = self.fields.pack((sub.table != 0) & (sub.mask[:, :, None] != 0))  # (words, F, E)
+        h3 = sub.h3.astype(np.int64)
+        if h3.size and (h3.min() < 0 or h3.max() >= e):
+            raise ValueError(f"H3 parameters must lie in [0, {e}), got [{h3.min()}, {h3.max()}]")
+        self.direct = n <= DIRECT_INPUTS
+        if self.direct:
+            v = np.arange(1 << n)
+            out = np.full((self.fields.words, f, v.size), ~np.uint64(0))
+            for h in range(k):
+                hv = np.zeros(v.size, dtype=np.int64)
+                for j in range(n):
+                    hv ^= np.where((v >> j) & 1, h3[h, j], 0)
+                out &= kept[:, :, hv]
+            self.tables = out.reshape(self.fields.words, -1)
+            self.offs = (np.arange(f, dtype=np.intp) << n)[:, None]
+        else:
+            per_lane = max(1, 62 // max(1, w))  # hashes side by side in one int64, below the sign bit
+            v = np.arange(256)
+            self.lanes = []
+            for h0 in range(0, k, per_lane):
+                hs = range(h0, min(k, h0 + per_lane))
+                packed_h3 = np.zeros(self.chunks * 8, dtype=np.int64)
+                for i, h in enumerate(hs):
+                    packed_h3[:n] |= h3[h] << (i * w)
+                byte_tables = np.zeros((self.chunks, 256), dtype=np.int64)
+                for c in range(self.chunks):
+                    for b in range(8):
+                        byte_tables[c] ^= np.where((v >> b) & 1, packed_h3[c * 8 + b], 0)
+                self.lanes.append((byte_tables, [i * w for i in range(len(hs))]))
+            self.tables = kept.reshape(self.fields.words, -1)
+            self.offs = (np.arange(f, dtype=np.intp) * e)[:, None]
+            self.entry_mask = e - 1
+        self.bytes_per_sample = f * (17 * self.chunks + 8 * (k + 3))  # rows, bytes, hashes, indices, lookups
+
+    def counts(self, planes: np.ndarray) -> np.ndarray:
+        """Bit planes (input_bits + 1, Np) -> per-class popcount of the kept filters' outputs (C, Np) uint64."""
+        np_ = planes.shape[1]
+        by = packed.plane_bytes(planes, self.src).reshape(self.f, self.chunks, np_).astype(np.intp)
+        if self.direct:
+            idx = by[:, 0]
+            for c in range(1, self.chunks):
+                idx |= by[:, c] << (8 * c)
+            idx += self.offs
+            hits = [np.take(t, idx) for t in self.tables]
+        else:
+            idxs = []
+            for byte_tables, shifts in self.lanes:
+                hv = np.take(byte_tables[0], by[:, 0])
+                for c in range(1, self.chunks):
+                    hv ^= np.take(byte_tables[c], by[:, c])
+                for sh in shifts:
+                    i = (hv >> sh) & self.entry_mask
+                    i += self.offs
+                    idxs.append(i)
+            hits = []
+            for t in self.tables:
+                hit = np.take(t, idxs[0])
+                for i in idxs[1:]:
+                    hit &= np.take(t, i)
+                hits.append(hit)
+        total = np.zeros((self.fields.n_out, np_), dtype=np.uint64)
+        for a in range(0, self.f, self.chunk):  # chunks of filters, not samples
+            total += self.fields.unpack(np.stack([h[a : a + self.chunk].sum(axis=0, dtype=np.uint64) for h in hits]))
+        return total
+
+
 def forward(model: UleenModel, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, C))."""
-    x = np.asarray(x_bits, dtype=np.uint8)
-    if x.ndim != 2 or x.shape[1] != model.input_bits:
-        raise ValueError(f"expected input bits of shape (N, {model.input_bits}), got {x.shape}")
-    scores = model.bias[None, :].astype(np.int64) + sum(submodel_scores(s, x) for s in model.submodels)
+    """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, C)).
+
+    Same integer semantics as `submodel_scores` (golden/tests check both against a per-sample scalar
+    reference), computed with the lookup plans of `_SubmodelPlan`.
+    """
+    x = packed.check_bits(x_bits, model.input_bits)
+    arrays = [np.array([model.input_bits, model.n_classes])]
+    for s in model.submodels:
+        arrays += [s.perm, s.h3, s.table, s.mask]
+    plan = packed.cached_plan(
+        model, arrays, lambda: [_SubmodelPlan(s, model.input_bits, model.n_classes) for s in model.submodels]
+    )
+    n = x.shape[0]
+    scores = np.empty((n, model.n_classes), dtype=np.int64)
+    per_sample = model.input_bits + 1 + 16 * model.n_classes + max((p.bytes_per_sample for p in plan), default=0)
+    for blk in packed.sample_blocks(n, per_sample):
+        planes = packed.bit_planes(x[blk])
+        total = np.zeros((model.n_classes, planes.shape[1]), dtype=np.uint64)
+        for p in plan:
+            total += p.counts(planes)
+        scores[blk] = total[:, : blk.stop - blk.start].T
+    scores += model.bias.astype(np.int64)
     return np.argmax(scores, axis=1), scores  # first maximum: ties -> lowest index
 
 
