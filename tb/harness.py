@@ -21,6 +21,7 @@ TOP = "edgebench_top"
 # File names inside the run directory (the simulator's working directory); fixed, so one build serves every run.
 RUN_FILE, BEATS_FILE, SCHED_FILE, OUT_FILE = "hdl_run.txt", "hdl_beats.hex", "hdl_sched.hex", "hdl_results.txt"
 SCHED_AW = 16  # the stall schedule repeats every 2^16 cycles (stream_harness.SCHED_AW)
+MAX_BEATS, MAX_VECTORS = 1 << 18, 1 << 16  # one run's memories (stream_harness.BEATS_AW, RESULTS_AW)
 TIMEOUT_SIDES = {1: "input (a beat waits that the core does not take)",
                  2: "output (no result comes out and no input is taken)"}
 
@@ -73,6 +74,10 @@ def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, re
 def write_run(run_dir: Path, beats: list[list[int]], bus_width: int, schedule: np.ndarray | None,
               watchdog: int) -> None:
     """The files one harness run reads."""
+    n_beats = sum(len(vector) for vector in beats)
+    if n_beats > MAX_BEATS or len(beats) > MAX_VECTORS:
+        raise ValueError(f"{len(beats)} vectors / {n_beats} beats exceed one HDL-driven run "
+                         f"({MAX_VECTORS} / {MAX_BEATS}); run fewer vectors (-n)")
     words = []
     for vector in beats:
         for i, beat in enumerate(vector):

@@ -105,7 +105,9 @@ def _build_hash(core: CoreBuild, args: list[str], verilator_version: str) -> str
     add("args", json.dumps(args).encode())  # toplevel, parameters (parameter file paths included), flags
     add("verilator", verilator_version.encode())
     add("g++", _tool_version("g++", "-dumpfullversion").encode())
-    add("MAKEFLAGS", os.environ.get("MAKEFLAGS", "").encode())
+    # the make variables that shape the binary (ccache, OBJCACHE=..., does not)
+    make_flags = [flag for flag in os.environ.get("MAKEFLAGS", "").split() if not flag.startswith("OBJCACHE=")]
+    add("MAKEFLAGS", " ".join(make_flags).encode())
     return digest.hexdigest()
 
 

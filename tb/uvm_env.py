@@ -318,15 +318,20 @@ class StreamTest(uvm_test):
         budget = self.result_budget(len(beats))
         # the watchdog: no beat taken and no result for this many cycles ends the run at once
         write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound)
-        began = time.perf_counter()
         harness.start.value = 1
-        await First(RisingEdge(harness.done), Timer(budget * self.spec.clock_period_ns, unit="ns"))
+        step = Timer(1000 * self.spec.clock_period_ns, unit="ns")  # loading and writing take one edge each
+        await First(RisingEdge(harness.loaded), step)  # files in memory: the timed stretch is the run itself
+        if not int(harness.loaded.value):
+            raise AssertionError("the HDL harness did not start: is it idle? (see the simulator log)")
+        began = time.perf_counter()
+        await First(RisingEdge(harness.ran), Timer(budget * self.spec.clock_period_ns, unit="ns"))
         self.hdl_run_s = time.perf_counter() - began
-        finished = int(harness.done.value) == 1
-        harness.start.value = 0
-        if not finished:
+        if not int(harness.ran.value):
+            harness.start.value = 0
             raise AssertionError(f"the HDL harness did not finish within {budget} cycles (seed {self.spec.seed})")
-        await FallingEdge(harness.done)  # the harness is idle again: the next test may start it
+        await First(RisingEdge(harness.done), step)  # results written
+        harness.start.value = 0
+        await First(FallingEdge(harness.done), step)  # the harness is idle again: the next test may start it
         record = read_results(run_dir)
         self.cycles.origin_ns = record.origin_ns
         self.hdl_record = record

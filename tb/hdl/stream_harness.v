@@ -1,17 +1,20 @@
 `timescale 1ns / 1ps
 // Cycle-level stream driver and result recorder for any edgebench core, in HDL (tb/harness.py).
 //
-// The Python side decides everything: it writes the run's files, then raises `start`; this block runs the
-// core at the simulator's own speed and raises `done` when every result is in (or the watchdog fired).
+// The Python side decides everything: it writes the run's files and raises `start`. The harness then
+//   1. loads them (`loaded` rises),  2. holds reset for RESET_CYCLES edges and streams every beat under the stall
+//   schedule, recording into memories (`ran` rises when every result is in, or the watchdog fired),
+//   3. writes OUT_FILE (`done` rises). Steps 1 and 3 are file I/O, outside the timed stretch `loaded` -> `ran`.
 //   <RUN_FILE>    "n_vectors n_beats use_schedule watchdog_cycles"
-//   <BEATS_FILE>  one input beat per line, hex of {last, data}
-//   <SCHED_FILE>  $readmemh, one entry per cycle (wrapping every SCHED_DEPTH cycles):
+//   <BEATS_FILE>  $readmemh, one input beat per line, hex of {last, data}
+//   <SCHED_FILE>  $readmemh, one entry per cycle (wrapping every 2^SCHED_AW cycles):
 //                 bit 0 = no new beat starts this cycle (input idle), bit 1 = out_ready low (back-pressure)
-//   <OUT_FILE>    written: "O <reset release time, ns>", "I <cycle>" per accepted first beat,
-//                 "R <valid cycle> <accept cycle> <class> <scores>" per result, then
+//   <OUT_FILE>    "O <reset release time, ns>", "I <cycle>" per accepted first beat,
+//                 "R <valid cycle> <accept cycle> <class> <scores>" per result (hex class and scores), then
 //                 "E <cycles> <idle cycles> <back-pressure cycles> <timeout: 0, 1 input stalled, 2 output stalled>"
 // Cycle k is the clock period after the k-th rising edge since reset release; a transfer on the edge that ends
 // cycle k is stamped k (the convention of the per-cycle Python monitors, so both paths give the same figures).
+// With +autostart it runs once without cocotb and finishes (the simulator's own speed; `edgebench simspeed`).
 module stream_harness #(
     parameter integer BUS_WIDTH    = 8,
     parameter integer CLASS_W      = 4,
@@ -20,6 +23,8 @@ module stream_harness #(
     parameter integer RESET_CYCLES = 4,
     parameter integer DRAIN_CYCLES = 8,      // cycles after the last result, to catch extra results
     parameter integer SCHED_AW     = 16,     // log2 of the stall schedule's depth
+    parameter integer BEATS_AW     = 18,     // log2 of the most beats one run can hold
+    parameter integer RESULTS_AW   = 16,     // log2 of the most results (and first beats) one run records
     parameter         RUN_FILE     = "hdl_run.txt",
     parameter         BEATS_FILE   = "hdl_beats.hex",
     parameter         SCHED_FILE   = "hdl_sched.hex",
@@ -36,18 +41,30 @@ module stream_harness #(
     input  wire                out_valid,
     output reg                 out_ready
 );
-    localparam integer SCHED_DEPTH = 1 << SCHED_AW;
+    localparam integer RESULTS_DEPTH = 1 << RESULTS_AW;
+    localparam [2:0] IDLE = 3'd0, RESET = 3'd1, RUN = 3'd2, DUMP = 3'd3, OVER = 3'd4;
 
-    reg start /* verilator public_flat_rw */;  // written by cocotb: a rising edge begins one run
-    reg done  /* verilator public_flat_rw */;  // read by cocotb: the run is over and OUT_FILE is closed
+    reg start  /* verilator public_flat_rw */;  // written by cocotb: high begins one run, low re-arms
+    reg loaded /* verilator public_flat_rw */;  // the files are in memory; the timed stretch begins
+    reg ran    /* verilator public_flat_rw */;  // every result is in (or the watchdog fired); the timed stretch ends
+    reg done   /* verilator public_flat_rw */;  // OUT_FILE is written and closed
 
-    reg [1:0] sched [0:SCHED_DEPTH-1];
-    reg [BUS_WIDTH:0] word;
-    integer fd_run, fd_beats, fd_out, scanned;
-    integer n_vectors, n_beats, use_sched, watchdog;
-    integer beats_sent, beats_loaded, results, cycle, quiet, idle, backpressure, drain, reset_left;
+    reg [1:0]         sched      [0:(1 << SCHED_AW)-1];
+    reg [BUS_WIDTH:0] beats      [0:(1 << BEATS_AW)-1];
+    integer           in_cycles  [0:RESULTS_DEPTH-1];
+    integer           res_valid  [0:RESULTS_DEPTH-1];
+    integer           res_accept [0:RESULTS_DEPTH-1];
+    reg [CLASS_W-1:0]  res_class  [0:RESULTS_DEPTH-1];
+    reg [SCORES_W-1:0] res_scores [0:RESULTS_DEPTH-1];
+
+    reg [2:0] state;
+    reg [1:0] next_sched;  // the schedule entry of the cycle being set up
+    reg first_beat, draining;
+    integer fd, scanned, i;
+    integer n_vectors, n_beats, use_sched, watchdog, timeout;
+    integer beats_sent, beats_loaded, n_inputs, results, cycle, quiet, idle, backpressure, drain, reset_left;
     integer valid_since;
-    reg running, first_beat, draining;
+    real origin_ns;
 
     initial begin
         clk = 1'b0;
@@ -56,29 +73,25 @@ module stream_harness #(
         in_valid = 1'b0;
         in_last = 1'b0;
         out_ready = 1'b0;
-        start = 1'b0;
+        loaded = 1'b0;
+        ran = 1'b0;
         done = 1'b0;
-        running = 1'b0;
-        first_beat = 1'b1;
-        draining = 1'b0;
-        fd_out = 0;
-        fd_beats = 0;
+        state = IDLE;
         use_sched = 0;
         cycle = 0;
-        // +autostart: run once without cocotb (the simulator's own speed on the same testbench; `edgebench simspeed`)
-        if ($test$plusargs("autostart")) start = 1'b1;
+        start = $test$plusargs("autostart") ? 1'b1 : 1'b0;
     end
 
     always #(HALF_PERIOD) clk = ~clk;
 
-    reg [1:0] next_sched;  // the schedule entry of the cycle being set up
+    function automatic [1:0] sched_entry(input integer at);
+        sched_entry = (use_sched != 0) ? sched[at[SCHED_AW-1:0]] : 2'b00;
+    endfunction
 
     task automatic present_next_beat;
         begin
             if (beats_loaded < n_beats && !next_sched[0]) begin
-                scanned = $fscanf(fd_beats, "%h\n", word);
-                in_last <= word[BUS_WIDTH];
-                in_data <= word[BUS_WIDTH-1:0];
+                {in_last, in_data} <= beats[beats_loaded[BEATS_AW-1:0]];
                 in_valid <= 1'b1;
                 beats_loaded = beats_loaded + 1;
             end else begin
@@ -89,97 +102,136 @@ module stream_harness #(
         end
     endtask
 
-    task automatic finish_run(input integer timeout);
+    task automatic load_run;
         begin
-            $fwrite(fd_out, "E %0d %0d %0d %0d\n", cycle, idle, backpressure, timeout);
-            $fclose(fd_out);
-            $fclose(fd_beats);
-            running = 1'b0;
-            in_valid <= 1'b0;
-            in_last <= 1'b0;
-            out_ready <= 1'b0;
-            done <= 1'b1;
-            if ($test$plusargs("autostart")) $finish;
+            fd = $fopen(RUN_FILE, "r");
+            scanned = (fd == 0) ? 0 : $fscanf(fd, "%d %d %d %d", n_vectors, n_beats, use_sched, watchdog);
+            if (fd != 0) $fclose(fd);
+            if (scanned != 4 || n_beats > (1 << BEATS_AW) || n_vectors > RESULTS_DEPTH) begin
+                $display("stream_harness: %s must hold 'n_vectors n_beats use_schedule watchdog' within %0d beats, %0d vectors",
+                         RUN_FILE, 1 << BEATS_AW, RESULTS_DEPTH);
+                $finish;
+            end
+            if (n_beats > 0) $readmemh(BEATS_FILE, beats, 0, n_beats - 1);
+            if (use_sched != 0) $readmemh(SCHED_FILE, sched);
+        end
+    endtask
+
+    task automatic write_out;
+        begin
+            fd = $fopen(OUT_FILE, "w");
+            $fwrite(fd, "O %0.3f\n", origin_ns);
+            for (i = 0; i < n_inputs && i < RESULTS_DEPTH; i = i + 1) $fwrite(fd, "I %0d\n", in_cycles[i]);
+            for (i = 0; i < results && i < RESULTS_DEPTH; i = i + 1)
+                $fwrite(fd, "R %0d %0d %0h %0h\n", res_valid[i], res_accept[i], res_class[i], res_scores[i]);
+            $fwrite(fd, "E %0d %0d %0d %0d\n", cycle, idle, backpressure, timeout);
+            $fclose(fd);
         end
     endtask
 
     always @(posedge clk) begin
-        if (!start) begin
-            done <= 1'b0;
-        end else if (!running && !done) begin
-            // one run: read its files, then hold reset for RESET_CYCLES edges
-            fd_run = $fopen(RUN_FILE, "r");
-            scanned = $fscanf(fd_run, "%d %d %d %d", n_vectors, n_beats, use_sched, watchdog);
-            $fclose(fd_run);
-            if (scanned != 4) begin
-                $display("stream_harness: %s does not hold 'n_vectors n_beats use_schedule watchdog'", RUN_FILE);
-                $finish;
-            end
-            if (use_sched != 0) $readmemh(SCHED_FILE, sched);
-            fd_beats = $fopen(BEATS_FILE, "r");
-            fd_out = $fopen(OUT_FILE, "w");
-            beats_sent = 0;
-            beats_loaded = 0;
-            results = 0;
-            cycle = 0;
-            quiet = 0;
-            idle = 0;
-            backpressure = 0;
-            drain = 0;
-            valid_since = -1;
-            first_beat = 1'b1;
-            draining = 1'b0;
-            reset_left = RESET_CYCLES;
-            rst_n <= 1'b0;
-            in_valid <= 1'b0;
-            in_last <= 1'b0;
-            out_ready <= 1'b0;
-            running = 1'b1;
-        end else if (running && reset_left > 1) begin
-            reset_left = reset_left - 1;
-        end else if (running && reset_left == 1) begin
-            // the last reset edge: release, and set up cycle 0
-            reset_left = 0;
-            rst_n <= 1'b1;
-            $fwrite(fd_out, "O %0.3f\n", $realtime);
-            next_sched = (use_sched != 0) ? sched[0] : 2'b00;
-            present_next_beat();
-            out_ready <= !next_sched[1];
-        end else if (running) begin
-            // sample the cycle this edge ends (`cycle`), then set up the next one
-            quiet = quiet + 1;
-            if (in_valid && in_ready) begin
-                beats_sent = beats_sent + 1;
-                quiet = 0;
-                if (first_beat) $fwrite(fd_out, "I %0d\n", cycle);
-                first_beat = in_last;
-            end
-            if (out_valid) begin
-                if (valid_since < 0) valid_since = cycle;
-                if (out_ready) begin
-                    $fwrite(fd_out, "R %0d %0d %0h %0h\n", valid_since, cycle, out_class, out_scores);
-                    results = results + 1;
-                    valid_since = -1;
+        case (state)
+            IDLE: begin
+                if (start) begin
+                    load_run();
+                    beats_sent = 0;
+                    beats_loaded = 0;
+                    n_inputs = 0;
+                    results = 0;
+                    cycle = 0;
                     quiet = 0;
-                end else begin
-                    backpressure = backpressure + 1;
+                    idle = 0;
+                    backpressure = 0;
+                    drain = 0;
+                    timeout = 0;
+                    valid_since = -1;
+                    first_beat = 1'b1;
+                    draining = 1'b0;
+                    reset_left = RESET_CYCLES;
+                    rst_n <= 1'b0;
+                    in_valid <= 1'b0;
+                    in_last <= 1'b0;
+                    out_ready <= 1'b0;
+                    loaded <= 1'b1;
+                    state <= RESET;
                 end
-            end else begin
-                valid_since = -1;
             end
-            cycle = cycle + 1;
-            next_sched = (use_sched != 0) ? sched[cycle[SCHED_AW-1:0]] : 2'b00;
-            if (!in_valid || in_ready) present_next_beat();
-            out_ready <= !next_sched[1];
-            if (results >= n_vectors) draining = 1'b1;
-            if (draining) begin
-                drain = drain + 1;
-                if (drain > DRAIN_CYCLES) finish_run(0);
-            end else if (quiet >= watchdog) begin
-                // no beat accepted and no result for `watchdog` cycles: 1 = a beat waits that the core does not
-                // take, 2 = the core holds no result for a ready consumer and takes no input
-                finish_run((in_valid && beats_sent < n_beats) ? 1 : 2);
+            RESET: begin
+                reset_left = reset_left - 1;
+                if (reset_left == 0) begin
+                    // the last reset edge: release, and set up cycle 0
+                    rst_n <= 1'b1;
+                    origin_ns = $realtime;
+                    next_sched = sched_entry(0);
+                    present_next_beat();
+                    out_ready <= !next_sched[1];
+                    state <= RUN;
+                end
             end
-        end
+            RUN: begin
+                // sample the cycle this edge ends (`cycle`), then set up the next one
+                quiet = quiet + 1;
+                if (in_valid && in_ready) begin
+                    beats_sent = beats_sent + 1;
+                    quiet = 0;
+                    if (first_beat) begin
+                        if (n_inputs < RESULTS_DEPTH) in_cycles[n_inputs[RESULTS_AW-1:0]] = cycle;
+                        n_inputs = n_inputs + 1;
+                    end
+                    first_beat = in_last;
+                end
+                if (out_valid) begin
+                    if (valid_since < 0) valid_since = cycle;
+                    if (out_ready) begin
+                        if (results < RESULTS_DEPTH) begin
+                            res_valid[results[RESULTS_AW-1:0]] = valid_since;
+                            res_accept[results[RESULTS_AW-1:0]] = cycle;
+                            res_class[results[RESULTS_AW-1:0]] = out_class;
+                            res_scores[results[RESULTS_AW-1:0]] = out_scores;
+                        end
+                        results = results + 1;
+                        valid_since = -1;
+                        quiet = 0;
+                    end else begin
+                        backpressure = backpressure + 1;
+                    end
+                end else begin
+                    valid_since = -1;
+                end
+                cycle = cycle + 1;
+                next_sched = sched_entry(cycle);
+                if (!in_valid || in_ready) present_next_beat();
+                out_ready <= !next_sched[1];
+                if (results >= n_vectors) draining = 1'b1;
+                if (draining) begin
+                    drain = drain + 1;
+                end else if (quiet >= watchdog) begin
+                    // no beat accepted and no result for `watchdog` cycles: 1 = a beat waits that the core does not
+                    // take, 2 = the core holds no result for a ready consumer and takes no input
+                    timeout = (in_valid && beats_sent < n_beats) ? 1 : 2;
+                end
+                if (drain > DRAIN_CYCLES || timeout != 0) begin
+                    in_valid <= 1'b0;
+                    in_last <= 1'b0;
+                    out_ready <= 1'b0;
+                    ran <= 1'b1;
+                    state <= DUMP;
+                end
+            end
+            DUMP: begin
+                write_out();
+                done <= 1'b1;
+                state <= OVER;
+                if ($test$plusargs("autostart")) $finish;
+            end
+            default: begin  // OVER: wait for cocotb to take `start` low
+                if (!start) begin
+                    loaded <= 1'b0;
+                    ran <= 1'b0;
+                    done <= 1'b0;
+                    state <= IDLE;
+                end
+            end
+        endcase
     end
 endmodule
