@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     speed.add_argument("--config", default=None, help="configuration (default: each design's default)")
     speed.add_argument("--sim", default="verilator,icarus", help="simulators, comma-separated")
     speed.add_argument("--vectors", type=int, default=None,
-                       help="vectors per run (default: 10000 on Verilator, 1000 on Icarus)")
+                       help="vectors per run (default: 10000 on Verilator, 200 on Icarus)")
     speed.add_argument("--repeats", type=int, default=3, help="interleaved harness/raw runs; medians are reported")
     speed.add_argument("--seed", type=int, default=1)
     speed.add_argument("--out", type=Path, default=Path("results"), help="results directory")

@@ -84,8 +84,8 @@ module stream_harness #(
 
     always #(HALF_PERIOD) clk = ~clk;
 
-    function automatic [1:0] sched_entry(input integer at);
-        sched_entry = (use_sched != 0) ? sched[at[SCHED_AW-1:0]] : 2'b00;
+    function automatic [1:0] sched_entry(input [SCHED_AW-1:0] at);  // the schedule repeats: low bits only
+        sched_entry = (use_sched != 0) ? sched[at] : 2'b00;
     endfunction
 
     task automatic present_next_beat;
@@ -162,7 +162,7 @@ module stream_harness #(
                     // the last reset edge: release, and set up cycle 0
                     rst_n <= 1'b1;
                     origin_ns = $realtime;
-                    next_sched = sched_entry(0);
+                    next_sched = sched_entry({SCHED_AW{1'b0}});
                     present_next_beat();
                     out_ready <= !next_sched[1];
                     state <= RUN;
@@ -199,7 +199,7 @@ module stream_harness #(
                     valid_since = -1;
                 end
                 cycle = cycle + 1;
-                next_sched = sched_entry(cycle);
+                next_sched = sched_entry(cycle[SCHED_AW-1:0]);
                 if (!in_valid || in_ready) present_next_beat();
                 out_ready <= !next_sched[1];
                 if (results >= n_vectors) draining = 1'b1;
