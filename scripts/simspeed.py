@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tb.builds import build_seconds as harness_build_seconds
 from tb.harness import read_results
 from tb.runner import BUILD_ROOT, SimResult, simulate
 from tb.vectors import load_set
@@ -59,7 +60,7 @@ def measure(design: str, config: str, sim: str, *, n_vectors: int, repeats: int,
     for i in range(repeats):
         result, record = _harness_run(design, config, sim, n_vectors, seed)
         if i == 0:
-            build_s = result.build_wall_s
+            build_s = harness_build_seconds(result.exe_dir)
             bits = load_set(result.build_dir / "vectors.npz", "long").bits
         harness_rates.append(record["sim_cycles"] / record["hdl_run_s"])
         startups.append(result.sim_wall_s - record["hdl_run_s"])

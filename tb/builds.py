@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,7 +30,7 @@ BUILDS_ROOT = REPO_ROOT / "sim_build" / "builds"
 TIMESCALE = ("1ns", "1ps")
 STAMP = "edgebench-build.json"
 # Bump when the flags or the way builds are made change, so old builds are not reused.
-BUILD_FORMAT = 2
+BUILD_FORMAT = 3
 
 
 class BuildError(RuntimeError):
@@ -114,6 +115,7 @@ def build(
             if public:
                 all_sources.append(public_control_file(build_dir / "public.vlt", public))
         log = build_dir / "build.log"
+        started = time.perf_counter()
         try:
             runner.build(sources=all_sources, hdl_toplevel=top, parameters=parameters, build_dir=build_dir,
                          timescale=TIMESCALE, build_args=args, waves=waves, always=True, log_file=log)
@@ -122,6 +124,7 @@ def build(
             raise BuildError(f"{sim} build of {top} failed ({' '.join(tail)[:200]}); log: {log}") from None
         if sim == "verilator":
             _shrink(build_dir, top)
+        record["build_s"] = round(time.perf_counter() - started, 3)
         (build_dir / STAMP).write_text(json.dumps(record, indent=1) + "\n")
         os.utime(build_dir)
     return runner, build_dir, True
@@ -133,3 +136,11 @@ def relative_parameters(parameters: dict[str, object], run_dir: Path) -> dict[st
     prefix = f'"{run_dir.resolve()}/'
     return {k: '"' + v[len(prefix):] if isinstance(v, str) and v.startswith(prefix) else v
             for k, v in parameters.items()}
+
+
+def build_seconds(build_dir: Path) -> float | None:
+    """How long the build in `build_dir` took when it was made (a reused build costs nothing now)."""
+    try:
+        return json.loads((build_dir / STAMP).read_text()).get("build_s")
+    except (OSError, ValueError):
+        return None
