@@ -109,14 +109,39 @@ CLAIMS = (
 )
 
 
+SIMSPEED_FILE = "simspeed.json"  # written by `edgebench simspeed`, not a bench result
+
+
 def load_rows(out_dir: Path) -> dict[str, dict]:
     rows = {}
     for path in sorted(out_dir.glob("*.json")):
+        if path.name == SIMSPEED_FILE:
+            continue
         try:
             rows[path.stem] = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}: not valid JSON ({exc}); re-run the bench for it") from None
     return rows
+
+
+def simspeed_table(out_dir: Path) -> list[str]:
+    """The simulation-speed section from simspeed.json, when `edgebench simspeed` has written one."""
+    path = out_dir / SIMSPEED_FILE
+    if not path.exists():
+        return []
+    runs = json.loads(path.read_text()).get("runs", {})
+    lines = ["## Simulation speed", "",
+             "`edgebench simspeed`: the HDL-driven harness (every result checked) against the simulator alone on the "
+             "same vectors (Verilator: plain C++ testbench at -O3; Icarus: the same harness without cocotb); medians "
+             "of interleaved runs.", "",
+             "| design | sim | vectors | harness cycles/s | raw cycles/s | ratio | raw inf/s | golden inf/s "
+             "| start-up s |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for run in runs.values():
+        lines.append(f"| {run['design']}/{run['config']} | {run['simulator']} | {run['vectors']:,} | "
+                     f"{run['harness_cycles_per_s']:,} | {run['raw_cycles_per_s']:,} | {run['ratio']} | "
+                     f"{run['raw_inferences_per_s']:,} | {run['golden_inferences_per_s']:,} | {run['startup_s']} |")
+    return ["", *lines]
 
 
 def _fmt(value: object) -> str:
@@ -282,6 +307,7 @@ def write_summary(out_dir: Path) -> Path:
         lines += ["", "Energy warnings:", "", *warned]
     lines += ["", "## Seed-paper claims, measured here on the same data with the same bench settings", ""]
     lines += claims_table(rows)
+    lines += simspeed_table(out_dir)
     pngs = plots(rows, out_dir)
     if pngs:
         lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in pngs]

@@ -67,3 +67,15 @@ def test_report_rejects_corrupt_json(tmp_path: Path, capsys) -> None:  # noqa: A
     (tmp_path / "bnn.json").write_text("{not json")
     assert main(["report", "--out", str(tmp_path)]) == 2
     assert "bnn.json: not valid JSON" in capsys.readouterr().err
+
+
+def test_simspeed_file_is_a_table_not_a_results_row(tmp_path: Path) -> None:
+    (tmp_path / "bnn.json").write_text(json.dumps(_row("bnn", 100.0, 500)))
+    run = {"design": "bnn", "config": "default", "simulator": "verilator", "vectors": 10000,
+           "harness_cycles_per_s": 1700000, "raw_cycles_per_s": 3200000, "ratio": 0.531,
+           "raw_inferences_per_s": 99000, "golden_inferences_per_s": 2400000, "startup_s": 0.97}
+    (tmp_path / "simspeed.json").write_text(json.dumps({"runs": {"bnn/default/verilator": run}}))
+    assert main(["report", "--out", str(tmp_path)]) == 0
+    summary = (tmp_path / "summary.md").read_text()
+    assert "Written from 1 results files" in summary
+    assert "| bnn/default | verilator | 10,000 | 1,700,000 | 3,200,000 | 0.531 | 99,000 | 2,400,000 | 0.97 |" in summary
