@@ -144,3 +144,32 @@ def build_seconds(build_dir: Path) -> float | None:
         return json.loads((build_dir / STAMP).read_text()).get("build_s")
     except (OSError, ValueError):
         return None
+
+
+def run_cocotb(runner: Runner, build_dir: Path, run_dir: Path, test_module: str, top: str, *,
+               env: dict[str, str], testcase: Sequence[str] | None = None, seed: int | None = None,
+               waves: bool = False, plusargs: Sequence[str] = ()) -> tuple[int, int]:
+    """Run cocotb tests on a build from `build`, in `run_dir`; returns (tests, failed) from its results file.
+
+    cocotb's runner exits the process on failure when it sees PYTEST_CURRENT_TEST; callers report failures
+    themselves (from the counts, the log `run_dir/sim.log` and their own records), so it is hidden meanwhile."""
+    from cocotb_tools.runner import get_results
+
+    results = run_dir / "results.xml"
+    results.unlink(missing_ok=True)
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        runner.test(test_module=test_module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
+                    testcase=list(testcase) if testcase else None, seed=seed, extra_env=env, build_dir=build_dir,
+                    test_dir=run_dir, results_xml=str(results), timescale=TIMESCALE, waves=waves,
+                    log_file=run_dir / "sim.log", plusargs=list(plusargs))
+    except SystemExit:
+        pass  # the simulator itself failed: no results file, counted as failed below
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
+    try:
+        return get_results(results)
+    except RuntimeError:
+        n = len(testcase) if testcase else 1
+        return n, n

@@ -14,12 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from cocotb_tools.runner import get_results
 
 from golden.core import REPO_ROOT, CoreBuild
 from golden.datasets import load_dataset
 from golden.designs import get_design
-from tb.builds import TIMESCALE, BuildError, build, relative_parameters
+from tb.builds import BuildError, build, relative_parameters, run_cocotb
 from tb.harness import HARNESS_SOURCE, TOP, top_source
 from tb.toolchain import check_fst_headers, ensure_simulator
 from tb.vectors import SimSpec, VectorSet, save_sets
@@ -168,32 +167,14 @@ def simulate(
     except BuildError as exc:
         raise SimulationError(f"{design}/{config}: {exc}") from None
     built = time.perf_counter()
-    results_xml = run_dir / "results.xml"
-    sim_log = run_dir / "sim.log"
     env_spec = {"EDGEBENCH_SPEC": str(run_dir / "spec.json"), "PYTHONPATH": str(REPO_ROOT),
                 # cocotb rewrites the asserts of every imported module at start-up; only the tests need it
                 "COCOTB_REWRITE_ASSERTION_FILES": "tb/uvm_env.py"}
-    # cocotb's runner exits the process on failure when it sees PYTEST_CURRENT_TEST; the caller
-    # reports failures itself, from the results file and the metrics.
-    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
-    try:
-        runner.test(
-            test_module=TESTS_MODULE, hdl_toplevel=top, hdl_toplevel_lang="verilog", testcase=list(tests), seed=seed,
-            extra_env=env_spec, build_dir=exe_dir, test_dir=run_dir, results_xml=str(results_xml),
-            timescale=TIMESCALE, waves=waves, log_file=sim_log,
-            # Icarus' dump module names the build folder, which other runs share: this run's own file instead
-            plusargs=[f"+dumpfile_path={run_dir / f'{top}.fst'}"] if waves and sim == "icarus" else [],
-        )
-    except SystemExit:
-        pass  # the simulator itself failed; get_results below says so
-    finally:
-        if saved is not None:
-            os.environ["PYTEST_CURRENT_TEST"] = saved
+    # Icarus' dump module names the build folder, which other runs share: this run's own file instead
+    plusargs = [f"+dumpfile_path={run_dir / f'{top}.fst'}"] if waves and sim == "icarus" else []
+    n_tests, n_failed = run_cocotb(runner, exe_dir, run_dir, TESTS_MODULE, top, env=env_spec, testcase=tests,
+                                   seed=seed, waves=waves, plusargs=plusargs)
     done = time.perf_counter()
-    try:
-        n_tests, n_failed = get_results(results_xml)
-    except RuntimeError:
-        n_tests, n_failed = len(tests), len(tests)
     metrics_path = Path(spec.metrics_path)
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     wave = None

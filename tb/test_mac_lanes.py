@@ -5,13 +5,13 @@ Each lane module is built alone as the toplevel with cocotb's runner, in its own
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from golden.core import REPO_ROOT, RTL_DIR
+from tb.builds import build, run_cocotb
 from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
 
 MAC_DIR = RTL_DIR / "mac"
@@ -48,27 +48,14 @@ def test_lane(sim: str, lane: tuple, seed: int) -> None:
         ensure_simulator(sim)
     except ToolchainError as exc:
         pytest.fail(str(exc), pytrace=False)
-    from cocotb_tools.runner import get_results, get_runner
-
-    build_dir = REPO_ROOT / "sim_build" / f"maclane-{'-'.join(map(str, lane))}-{sim}"
-    runner = get_runner(sim)
-    runner.build(sources=[MAC_DIR / f"{top}.v"], hdl_toplevel=top, parameters=_params(*lane), build_dir=build_dir,
-                 timescale=("1ns", "1ps"), build_args=["-Wno-fatal"] if sim == "verilator" else [], always=True)
+    run_dir = REPO_ROOT / "sim_build" / f"maclane-{'-'.join(map(str, lane))}-{sim}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    runner, build_dir, _ = build(sim, [MAC_DIR / f"{top}.v"], top, _params(*lane), public={top: ["*"]})
     env = {"PYTHONPATH": str(REPO_ROOT), "MAC_LANE_TOP": top, "MAC_LANE_IN_W": str(in_w),
            "MAC_LANE_ACC_W": str(acc_w), "MAC_LANE_W_W": str(w_w), "MAC_LANE_NA": str(na),
            "MAC_LANE_SEED": str(seed)}
-    results = build_dir / "results.xml"
-    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
-    try:
-        runner.test(test_module="tb.mac_lane_tests", hdl_toplevel=top, extra_env=env, build_dir=build_dir,
-                    test_dir=build_dir, results_xml=str(results), timescale=("1ns", "1ps"), seed=seed)
-    except SystemExit:
-        pass
-    finally:
-        if saved is not None:
-            os.environ["PYTEST_CURRENT_TEST"] = saved
-    n_tests, n_failed = get_results(results)
-    assert n_tests == 1 and n_failed == 0, f"lane test failed (log and results.xml in {build_dir})"
+    n_tests, n_failed = run_cocotb(runner, build_dir, run_dir, "tb.mac_lane_tests", top, env=env, seed=seed)
+    assert n_tests == 1 and n_failed == 0, f"lane test failed (log and results.xml in {run_dir})"
 
 
 # --------------------------------------------------------------------------------------------- no multiplier

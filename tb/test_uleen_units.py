@@ -7,13 +7,13 @@ time-multiplexed hash units, Bloom lookup, pruning mask, accumulation) and the a
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
 
 from golden import uleen, uleen_design
 from golden.core import REPO_ROOT, RTL_DIR
+from tb.builds import build, run_cocotb
 from tb.runner import BUILD_ROOT
 from tb.toolchain import ToolchainError, ensure_simulator
 
@@ -32,29 +32,16 @@ def run_unit(toplevel: str, testcase: str, params: dict, spec: dict, tag: str) -
         ensure_simulator(SIM)
     except ToolchainError as exc:
         pytest.fail(str(exc), pytrace=False)
-    from cocotb_tools.runner import get_results, get_runner
-
-    build_dir = BUILD_ROOT / f"uleen-unit-{tag}-{SIM}"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    spec_path = build_dir / "unit_spec.json"
+    run_dir = BUILD_ROOT / f"uleen-unit-{tag}-{SIM}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    spec_path = run_dir / "unit_spec.json"
     spec_path.write_text(json.dumps(spec))
     sources = sorted((RTL_DIR / "uleen").glob("*.v")) + sorted((RTL_DIR / "common").glob("*.v"))
-    runner = get_runner(SIM)
-    runner.build(sources=sources, hdl_toplevel=toplevel, parameters=params, build_dir=build_dir,
-                 timescale=("1ns", "1ps"), always=True)
-    results = build_dir / "results.xml"
-    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
-    try:
-        runner.test(test_module="tb.uleen_unit_tests", hdl_toplevel=toplevel, testcase=[testcase],
-                    extra_env={"ULEEN_UNIT_SPEC": str(spec_path), "PYTHONPATH": str(REPO_ROOT)},
-                    build_dir=build_dir, test_dir=build_dir, results_xml=str(results), timescale=("1ns", "1ps"))
-    except SystemExit:
-        pass
-    finally:
-        if saved is not None:
-            os.environ["PYTEST_CURRENT_TEST"] = saved
-    n_tests, n_failed = get_results(results)
-    assert n_tests == 1 and n_failed == 0, f"{testcase} failed (log and results.xml in {build_dir})"
+    runner, build_dir, _ = build(SIM, sources, toplevel, params, public={toplevel: ["*"]})
+    env = {"ULEEN_UNIT_SPEC": str(spec_path), "PYTHONPATH": str(REPO_ROOT)}
+    n_tests, n_failed = run_cocotb(runner, build_dir, run_dir, "tb.uleen_unit_tests", toplevel, env=env,
+                                   testcase=[testcase])
+    assert n_tests == 1 and n_failed == 0, f"{testcase} failed (log and results.xml in {run_dir})"
 
 
 @pytest.mark.parametrize("n,w", [(16, 6), (7, 3), (12, 10)])
