@@ -135,3 +135,23 @@ def test_reads_counted_from_enables_in_the_waveform(sim: str) -> None:
     expected_rom = (reads0 + 80) * logic_access_pj(DW, 32) / 16
     assert out["memories"]["rom"]["pj_per_inf"] == pytest.approx(expected_rom, abs=2e-3)
     assert math.isclose(sum(out["energy_breakdown_pj"].values()), out["energy_pj_per_inf"], rel_tol=1e-3)
+
+
+def test_port_copies_of_a_net_are_one_waveform_signal(seed: int) -> None:
+    """A measured run counts each physical net once. The lean Verilator build dumps a net and its port copies
+    (bnn's layer-0 FIFO read data = `x1` = layer 1's `in_data`) as one signal; a build with every signal public
+    dumps four, which the Yosys-name merge in tb/toggles does not join (the names are not in the coarse netlist),
+    so that net was counted four times in figures from such builds."""
+    import pywellen
+
+    from tb.checks import simulate_or_fail
+    from tb.toggles import dut_path, signal_key
+
+    result = simulate_or_fail("bnn", "default", "verilator", n=4, n_random=1, seed=seed, tests=("DatasetStreaming",),
+                              tag="waves-nets", waves=True)
+    assert result.failed == 0
+    copies = {"x1", "u_l0.out_data", "u_l0.u_out_fifo.out_data", "u_l1.in_data"}
+    keys = {dut_path(v.full_name, "bnn_top", v.name): signal_key(v)
+            for v in pywellen.Waveform(str(result.wave)).all_vars()}
+    assert copies <= set(keys), sorted(copies - set(keys))
+    assert len({keys[name] for name in copies}) == 1, {name: keys[name] for name in copies}
