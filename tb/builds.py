@@ -29,6 +29,7 @@ from tb.toolchain import FAST_MAKE_VARS, TIMING_MAKE_VARS
 BUILDS_ROOT = REPO_ROOT / "sim_build" / "builds"
 TIMESCALE = ("1ns", "1ps")
 STAMP = "edgebench-build.json"
+QUICK_MAKE_VARS = ("OPT_FAST=-O1", "OPT_GLOBAL=-O1")
 # Bump when the flags or the way builds are made change, so old builds are not reused.
 BUILD_FORMAT = 3
 
@@ -41,11 +42,12 @@ class LeanVerilator(Verilator):
     """cocotb's Verilator runner without `--public-flat-rw` and with C++ at -O3 (and --timing's flags)."""
 
     timing = False
+    make_vars: Sequence[str] = FAST_MAKE_VARS
 
     def _build_command(self) -> list:
         cmds = super()._build_command()
         cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
-        cmds[1] = [*cmds[1], *FAST_MAKE_VARS, *(TIMING_MAKE_VARS if self.timing else ())]
+        cmds[1] = [*cmds[1], *self.make_vars, *(TIMING_MAKE_VARS if self.timing else ())]
         return cmds
 
 
@@ -88,12 +90,17 @@ def build(
     timing: bool = False,
     build_args: Sequence[str] = (),
     tool_versions: dict[str, str] | None = None,
+    quick: bool = False,
 ) -> tuple[Runner, Path, bool]:
-    """Build (or find) the simulator executable; returns (runner to call `.test` on, build dir, built now)."""
+    """Build (or find) the simulator executable; returns (runner to call `.test` on, build dir, built now).
+
+    quick: Verilator's C++ at -O1 instead of -O3 (builds about 1.5x faster, runs about 0.9x as fast), for tests."""
+    make_vars = QUICK_MAKE_VARS if quick else FAST_MAKE_VARS
     sources = [Path(s) for s in sources]
     record = {
         "format": BUILD_FORMAT, "sim": sim, "top": top, "parameters": {k: str(v) for k, v in parameters.items()},
         "public": {k: list(v) for k, v in (public or {}).items()}, "waves": waves, "timing": timing,
+        "make": list(make_vars),
         "args": list(build_args), "tools": tool_versions or {},
     }
     build_dir = BUILDS_ROOT / f"{top}-{sim}-{_digest(sources, record)}"
@@ -101,6 +108,7 @@ def build(
     if sim == "verilator":
         runner = LeanVerilator()
         runner.timing = timing
+        runner.make_vars = make_vars
     else:
         runner = Icarus()
     build_dir.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,7 @@ def simulate(
     waves: bool = False,
     gate_level: bool | dict = False,
     drive: str = "hdl",
+    quick_build: bool = False,
 ) -> SimResult:
     """Build and run `tests` of the shared environment on one core; never raises on a failing test
     (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up.
@@ -163,7 +164,8 @@ def simulate(
         sources, top, public = core.sources, core.toplevel, {core.toplevel: ["*"]}
     try:
         runner, exe_dir, _ = build(sim, sources, top, parameters, public=public, waves=waves,
-                                   timing=drive == "hdl", build_args=build_args, tool_versions=versions)
+                                   timing=drive == "hdl", build_args=build_args, tool_versions=versions,
+                                   quick=quick_build)
     except BuildError as exc:
         raise SimulationError(f"{design}/{config}: {exc}") from None
     built = time.perf_counter()

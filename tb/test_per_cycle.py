@@ -15,7 +15,7 @@ CASES = [("icarus", "bnn", "default"), ("verilator", "bnn", "default"), ("icarus
 @pytest.mark.parametrize(("sim", "design", "config"), CASES, ids=case_ids(CASES))
 def test_per_cycle_path_agrees_with_hdl_driven(sim: str, design: str, config: str, seed: int) -> None:
     runs = {drive: simulate_or_fail(design, config, sim, n=24, n_random=8, seed=seed, tag=f"drive-{drive}-s{seed}",
-                                    drive=drive)
+                                    drive=drive, quick_build=True)
             for drive in ("python", "hdl")}
     for drive, result in runs.items():
         assert result.failed == 0, f"{drive}-driven: {result.failed} cocotb tests failed (log: {result.sim_log})"
