@@ -56,11 +56,15 @@ def top_source(core: CoreBuild, parameters: dict[str, object]) -> str:
     )
 
 
-def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, ready_prob: float) -> np.ndarray:
+def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, ready_prob: float,
+                   ii: int = 0) -> np.ndarray:
     """One schedule entry per cycle (2^SCHED_AW): bit 0 idles the input, bit 1 holds out_ready low.
 
     Input: before each cycle that may start a beat, with probability `idle_prob` a run of 1..max_idle idle cycles
-    (the per-cycle Python driver's law). Output: ready high with probability `ready_prob`, cycle by cycle."""
+    (the per-cycle Python driver's law). Output: ready high with probability `ready_prob`, cycle by cycle.
+    With the core's II given, bursts reach the corners the short stalls miss: back-pressure held for 2-12 IIs
+    (long enough to fill every result FIFO behind it) and input gaps of 1-8 IIs (the pipeline drains), about one
+    of each per 64 IIs."""
     depth = 1 << SCHED_AW
     runs = np.where(rng.random(depth) < idle_prob, rng.integers(1, max_idle + 1, depth), 0)
     ends = np.cumsum(runs + 1) - 1  # each segment: its idle run, then one cycle that may start a beat
@@ -68,6 +72,13 @@ def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, re
     idle[ends] = 0
     idle = idle[:depth]
     stall_out = (rng.random(depth) >= ready_prob).astype(np.uint8)
+    if ii > 0:
+        n_bursts = int(np.clip(depth // (64 * ii), 4, 64))
+        for target, low, high in ((stall_out, 2, 12), (idle, 1, 8)):
+            starts = rng.integers(0, depth, n_bursts)
+            lengths = rng.integers(low * ii, high * ii + 1, n_bursts)
+            for start, length in zip(starts.tolist(), lengths.tolist(), strict=True):
+                target[start:start + length] = 1
     return idle | (stall_out << 1)
 
 

@@ -1,5 +1,6 @@
 """Builds are reused when only model data changes, and remade when a source or a parameter does."""
 
+import secrets
 from pathlib import Path
 
 from golden.core import REPO_ROOT
@@ -25,6 +26,6 @@ def test_model_data_does_not_rebuild_a_source_change_does(tmp_path: Path) -> Non
     _, again, built = build("icarus", sources, core.toplevel, params)
     assert again == first and not built
     # a changed source -> a new build
-    sources[-1].write_text(sources[-1].read_text() + "\n// changed\n")
+    sources[-1].write_text(sources[-1].read_text() + f"\n// changed {secrets.token_hex(8)}\n")  # never built before
     _, other, built = build("icarus", sources, core.toplevel, params)
     assert other != first and built

@@ -314,7 +314,7 @@ class StreamTest(uvm_test):
             # each design, configuration and test gets its own pattern under one run seed
             stream = zlib.crc32(f"{self.spec.design}/{self.spec.config}/{type(self).__name__}".encode())
             schedule = stall_schedule(np.random.default_rng([self.spec.seed, stream]), st.idle_prob, st.max_idle,
-                                      st.ready_prob)
+                                      st.ready_prob, ii=self.spec.ii_bound)
         budget = self.result_budget(len(beats))
         # the watchdog: no beat taken and no result for this many cycles ends the run at once
         write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound)
