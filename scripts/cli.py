@@ -212,10 +212,11 @@ def cmd_simspeed(args: argparse.Namespace) -> int:
         raise CliError("--repeats and --vectors must be >= 1")
     command = "edgebench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     jobs = [(name, args.config or get_design(name).default_config, sim) for name in names for sim in sims]
-    path = None
-    for name, config, sim in tqdm(jobs, desc="simspeed", unit="run", disable=len(jobs) < 2 or not sys.stderr.isatty()):
+    for name, config, _ in jobs:  # every job checked before the first one runs
         if config not in get_design(name).configs:
             raise CliError(f"design {name} has no config {config!r}")
+    path = None
+    for name, config, sim in tqdm(jobs, desc="simspeed", unit="run", disable=len(jobs) < 2 or not sys.stderr.isatty()):
         n = args.vectors or simspeed.DEFAULT_VECTORS[sim]
         try:
             row = simspeed.measure(name, config, sim, n_vectors=n, repeats=args.repeats, seed=args.seed)

@@ -82,10 +82,7 @@ def make_vector_sets(core: CoreBuild, x: np.ndarray, y: np.ndarray, n_random: in
     }
     sets = []
     for name, (bits, labels) in inputs.items():
-        if len(bits):
-            classes, scores = core.golden(bits)
-        else:  # an unused set (no long run): some golden models cannot reshape an empty batch
-            classes, scores = np.zeros(0, np.int64), np.zeros((0, core.n_classes), np.int64)
+        classes, scores = core.golden(bits)  # every golden model takes an empty batch (an unused long set)
         if labels is None:
             labels = np.full(len(bits), -1)
         sets.append(VectorSet(name, bits, classes, scores if core.score_width else None, labels))

@@ -155,6 +155,11 @@ class StreamMonitors(uvm_component):
             self.output_ap.write(OutputBeat(cls, scores, valid_cycle, accept_cycle))
         self.hdl_backpressure = record.backpressure_cycles
 
+    @property
+    def backpressure_cycles(self) -> int:
+        """Cycles with a result valid but not taken, from whichever path ran."""
+        return self.hdl_backpressure if self.spec.drive == "hdl" else self.outputs.backpressure_cycles
+
 
 class Scoreboard(uvm_component):
     def build_phase(self) -> None:
@@ -346,8 +351,6 @@ class StreamTest(uvm_test):
 
     def report_phase(self) -> None:
         sb, metrics = self.env.scoreboard, self.env.metrics.summary()
-        monitors = self.env.monitors
-        backpressure = monitors.hdl_backpressure if self.spec.drive == "hdl" else monitors.outputs.backpressure_cycles
         record = {
             "sequence": self.SEQUENCE.vector_set,
             "stalls": self.STALLS,
@@ -357,7 +360,7 @@ class StreamTest(uvm_test):
             "labelled": sb.labelled,
             "ii_bound_cycles": self.spec.ii_bound,
             "idle_cycles_inserted": self.env.driver.idle_cycles,
-            "backpressure_cycles": backpressure,
+            "backpressure_cycles": self.env.monitors.backpressure_cycles,
             "drive": self.spec.drive,
             **metrics,
         }
