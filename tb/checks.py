@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tb.runner import ALL_TESTS, LONG_TEST, SimResult, SimulationError, simulate
+from tb.runner import CHECK_TESTS, LONG_TEST, SimResult, SimulationError, simulate
 from tb.toolchain import SIMULATORS, ToolchainError
 
 
@@ -32,7 +32,7 @@ LONG_VECTORS = {"verilator": 2000, "icarus": 300}
 def check_core(design: str, config: str, sim: str, seed: int, n: int = 40) -> SimResult:
     """Every sequence with and without stalls, and a long run under stalls: all cocotb tests pass, 0 mismatches,
     II == bound."""
-    tests = (*ALL_TESTS, LONG_TEST)
+    tests = CHECK_TESTS
     # quick builds: on a fresh machine (no ccache yet) the suite's 60 core builds dominate its time
     result = simulate_or_fail(design, config, sim, n=n, seed=seed, tag=f"test-s{seed}", tests=tests,
                               n_long=LONG_VECTORS[sim], quick_build=True)

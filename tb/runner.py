@@ -31,6 +31,7 @@ TESTS_MODULE = "tb.stream_tests"
 ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStalls", "CornerStreaming",
              "CornerStalls")
 LONG_TEST = "LongStalls"  # runs the "long" vector set (make_vector_sets' n_long) under stalls
+CHECK_TESTS = (*ALL_TESTS, LONG_TEST)  # what tb/checks.check_core (and a mutant's kill check) runs on a core
 
 
 class SimulationError(RuntimeError):
@@ -105,12 +106,14 @@ def simulate(
     gate_level: bool | dict = False,
     drive: str = "hdl",
     quick_build: bool = False,
+    source_override: dict[Path, Path] | None = None,
 ) -> SimResult:
     """Build and run `tests` of the shared environment on one core; never raises on a failing test
     (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up.
 
     drive="hdl": the HDL harness runs the stream at the simulator's speed (tb/harness.py); "python": cocotb drives
-    and samples every cycle (for tests that react to the core cycle by cycle)."""
+    and samples every cycle (for tests that react to the core cycle by cycle).
+    source_override maps RTL files to stand-ins (a mutant, `edgebench mutants`): the core is built from them."""
     if drive not in ("hdl", "python"):
         raise ValueError(f"drive must be 'hdl' or 'python', got {drive!r}")
     versions = ensure_simulator(sim)
@@ -118,6 +121,8 @@ def simulate(
     run_dir = BUILD_ROOT / f"{design}-{config}-{data.name}-{sim}-{tag}"
     run_dir.mkdir(parents=True, exist_ok=True)
     core = get_design(design).build(config, data, run_dir / "params", CACHE_DIR)
+    if source_override:
+        core = replace(core, sources=[source_override.get(path, path) for path in core.sources])
     synth_info = None
     if gate_level:
         # Simulate Yosys' generic-cell netlist of this very configuration instead of the RTL.
