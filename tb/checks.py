@@ -37,6 +37,7 @@ def check_core(design: str, config: str, sim: str, seed: int, n: int = 40) -> Si
     result = simulate_or_fail(design, config, sim, n=n, seed=seed, tag=f"test-s{seed}", tests=tests,
                               n_long=LONG_VECTORS[sim], quick_build=True)
     log_hint = f"(simulator log: {result.sim_log})"
+    assert not result.protocol_violations, "stream protocol violations:\n" + "\n".join(result.protocol_violations[:20])
     missing = set(tests) - set(result.metrics)
     assert not missing, f"tests without metrics: {sorted(missing)} {log_hint}"
     for name, record in result.metrics.items():

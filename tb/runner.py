@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from golden.core import REPO_ROOT, CoreBuild
 from golden.datasets import load_dataset
 from golden.designs import get_design
 from tb.builds import BuildError, build, relative_parameters, run_cocotb
-from tb.harness import HARNESS_SOURCE, TOP, top_source
+from tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE, PROTOCOL_PREFIX, TOP, top_source
 from tb.toolchain import check_fst_headers, ensure_simulator
 from tb.vectors import SimSpec, VectorSet, save_sets
 
@@ -54,6 +54,7 @@ class SimResult:
     wave: Path | None = None  # FST of the whole run when waves=True
     synth: dict | None = None  # synthesis figures when gate_level=True
     exe_dir: Path | None = None  # the simulator build this run used (tb/builds.py)
+    protocol_violations: list[str] = field(default_factory=list)  # stream_protocol_checker lines of the log
 
     @property
     def sim_log(self) -> Path:
@@ -107,12 +108,15 @@ def simulate(
     drive: str = "hdl",
     quick_build: bool = False,
     source_override: dict[Path, Path] | None = None,
+    checks: bool | None = None,
 ) -> SimResult:
     """Build and run `tests` of the shared environment on one core; never raises on a failing test
     (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up.
 
     drive="hdl": the HDL harness runs the stream at the simulator's speed (tb/harness.py); "python": cocotb drives
     and samples every cycle (for tests that react to the core cycle by cycle).
+    checks: bind a valid/ready protocol checker to every stream of the core (tb/hdl/stream_protocol_checker.v);
+    by default on, except in runs that dump waves for energy (the checkers' own nets would be counted).
     source_override maps RTL files to stand-ins (a mutant, `edgebench mutants`): the core is built from them."""
     if drive not in ("hdl", "python"):
         raise ValueError(f"drive must be 'hdl' or 'python', got {drive!r}")
@@ -156,14 +160,18 @@ def simulate(
         build_args += ["--trace-fst"]
     if gate_level and sim == "verilator":
         build_args += ["-Wno-lint", "-Wno-style"]
+    checks = (not waves and not gate_level) if checks is None else checks
+    checker_sources = [CHECKER_SOURCE] if checks else []
+    if checks:
+        build_args += [f"-D{CHECK_DEFINE}"]
     # model files by paths relative to the run directory: one build serves every run and every retraining
     parameters = relative_parameters(core.parameters, run_dir)
     if drive == "hdl":
         top_file = run_dir / f"{TOP}.v"
-        top_file.write_text(top_source(core, parameters))
-        sources, top, parameters, public = [*core.sources, HARNESS_SOURCE, top_file], TOP, {}, None
+        top_file.write_text(top_source(core, parameters, checks))
+        sources, top, parameters, public = [*core.sources, *checker_sources, HARNESS_SOURCE, top_file], TOP, {}, None
     else:
-        sources, top, public = core.sources, core.toplevel, {core.toplevel: ["*"]}
+        sources, top, public = [*core.sources, *checker_sources], core.toplevel, {core.toplevel: ["*"]}
     try:
         runner, exe_dir, _ = build(sim, sources, top, parameters, public=public, waves=waves,
                                    timing=drive == "hdl", build_args=build_args, tool_versions=versions,
@@ -184,5 +192,9 @@ def simulate(
     wave = None
     if waves:
         wave = run_dir / ("dump.fst" if sim == "verilator" else f"{top}.fst")
-    return SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
-                     round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info, exe_dir)
+    result = SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
+                       round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info, exe_dir)
+    if checks and result.sim_log.exists():
+        with open(result.sim_log, errors="replace") as log:
+            result.protocol_violations = [line.strip() for line in log if PROTOCOL_PREFIX in line]
+    return result

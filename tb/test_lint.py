@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from golden.core import RTL_DIR
-from tb.harness import HARNESS_SOURCE
+from tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE
 from tb.toolchain import ToolchainError, setup_verilator
 
 
@@ -17,16 +17,19 @@ def _rtl_files() -> list[Path]:
     return sorted(RTL_DIR.glob("*/*.v"))
 
 
+@pytest.mark.parametrize("checked", [False, True], ids=["rtl", "checked"])
 @pytest.mark.parametrize("source", _rtl_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_verilator_lint_clean(source: Path) -> None:
+def test_verilator_lint_clean(source: Path, checked: bool) -> None:
+    """checked: as the tests build it, with a protocol checker on every stream the module produces."""
     try:
         setup_verilator()
     except ToolchainError as exc:
         pytest.fail(str(exc), pytrace=False)
     folders = {RTL_DIR / "common", source.parent}
     files = sorted({f for folder in folders for f in folder.glob("*.v")})
+    extra = [f"-D{CHECK_DEFINE}", "-Wno-BLKSEQ", str(CHECKER_SOURCE)] if checked else []
     proc = subprocess.run(
-        ["verilator", "--lint-only", "-Wall", "--top-module", source.stem, *map(str, files)],
+        ["verilator", "--lint-only", "-Wall", "--top-module", source.stem, *extra, *map(str, files)],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -195,4 +195,7 @@ module bnn_mvau #(
         .out_ready(out_ready)
     );
     /* verilator lint_on PINCONNECTEMPTY */
+`ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
+    stream_protocol_checker #(.WIDTH(OUT_W)) out_protocol (clk, rst_n, out_valid, out_ready, out_data);
+`endif
 endmodule

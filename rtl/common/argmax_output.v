@@ -50,4 +50,8 @@ module argmax_output #(
             end
         end
     end
+`ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
+    stream_protocol_checker #(.WIDTH(CLASS_W + N_CLASSES*SCORE_W)) out_protocol (
+        clk, rst_n, out_valid, out_ready, {out_class, out_scores});
+`endif
 endmodule

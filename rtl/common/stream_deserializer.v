@@ -79,4 +79,7 @@ module stream_deserializer #(
             end
         end
     end
+`ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
+    stream_protocol_checker #(.WIDTH(VEC_BITS)) out_protocol (clk, rst_n, vec_valid, vec_ready, vec_data);
+`endif
 endmodule

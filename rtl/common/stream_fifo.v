@@ -47,4 +47,7 @@ module stream_fifo #(
             else if (pop && !push) count_q <= count_q - 1'b1;
         end
     end
+`ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
+    stream_protocol_checker #(.WIDTH(WIDTH)) out_protocol (clk, rst_n, out_valid, out_ready, out_data);
+`endif
 endmodule

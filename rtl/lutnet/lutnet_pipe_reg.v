@@ -23,4 +23,7 @@ module lutnet_pipe_reg #(
             if (in_valid) out_data <= in_data;
         end
     end
+`ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
+    stream_protocol_checker #(.WIDTH(WIDTH)) out_protocol (clk, rst_n, out_valid, out_ready, out_data);
+`endif
 endmodule
