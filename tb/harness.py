@@ -95,8 +95,8 @@ def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, re
 
 
 def write_run(run_dir: Path, beats: list[list[int]], bus_width: int, schedule: np.ndarray | None,
-              watchdog: int) -> None:
-    """The files one harness run reads."""
+              watchdog: int, reset_at: int = 0) -> None:
+    """The files one harness run reads. reset_at > 0: reset is asserted again from that cycle (mid-stream)."""
     n_beats = sum(len(vector) for vector in beats)
     if n_beats > MAX_BEATS or len(beats) > MAX_VECTORS:
         raise ValueError(f"{len(beats)} vectors / {n_beats} beats exceed one HDL-driven run "
@@ -109,7 +109,7 @@ def write_run(run_dir: Path, beats: list[list[int]], bus_width: int, schedule: n
     if schedule is not None:
         (run_dir / SCHED_FILE).write_text("\n".join(f"{v:x}" for v in schedule.tolist()) + "\n")
     (run_dir / OUT_FILE).unlink(missing_ok=True)
-    (run_dir / RUN_FILE).write_text(f"{len(beats)} {len(words)} {int(schedule is not None)} {watchdog}\n")
+    (run_dir / RUN_FILE).write_text(f"{len(beats)} {len(words)} {int(schedule is not None)} {watchdog} {reset_at}\n")
 
 
 @dataclass
@@ -121,6 +121,7 @@ class HarnessResults:
     idle_cycles: int = 0
     backpressure_cycles: int = 0
     timeout: int = 0  # 0, or the stalled side (TIMEOUT_SIDES)
+    reset: tuple[int, int] | None = None  # a mid-stream reset: its first cycle, the vector the stream resumed from
 
 
 def read_results(run_dir: Path) -> HarnessResults:
@@ -137,6 +138,8 @@ def read_results(run_dir: Path) -> HarnessResults:
             out.input_cycles.append(int(fields[0]))
         elif kind == "R":
             out.results.append((int(fields[0]), int(fields[1]), int(fields[2], 16), int(fields[3], 16)))
+        elif kind == "Z":
+            out.reset = (int(fields[0]), int(fields[1]))
         elif kind == "E":
             out.cycles, out.idle_cycles, out.backpressure_cycles, out.timeout = (int(f) for f in fields)
             ended = True

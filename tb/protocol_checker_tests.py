@@ -17,7 +17,8 @@ CLEAN = [(0, 0, 0, 0)] * 3 + [
     (1, 1, 1, 6), (1, 0, 0, 9), (1, 1, 1, 7), (1, 0, 1, 0),  # valid may fall after a transfer; data free when idle
 ]
 BREACHES = [
-    (0, 0, 0, 0), (0, 1, 0, 0),  # valid during reset (second reset edge on)
+    (0, 1, 0, 0), (0, 1, 0, 0),  # valid during reset: legal at its first edge (a registered valid clears
+                                 # there), a breach from the second on
     (1, 1, 0, 3), (1, 1, 0, 4),  # a held transfer changed
     (1, 1, 0, 4), (1, 0, 1, 4),  # a held transfer vanished
 ]

@@ -31,7 +31,8 @@ TESTS_MODULE = "tb.stream_tests"
 ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStalls", "CornerStreaming",
              "CornerStalls")
 LONG_TEST = "LongStalls"  # runs the "long" vector set (make_vector_sets' n_long) under stalls
-CHECK_TESTS = (*ALL_TESTS, LONG_TEST)  # what tb/checks.check_core (and a mutant's kill check) runs on a core
+RESET_TEST = "ResetMidStream"  # reset part-way through the dataset sequence (HDL-driven only)
+CHECK_TESTS = (*ALL_TESTS, LONG_TEST, RESET_TEST)  # what tb/checks.check_core (and a mutant's kill check) runs
 
 
 class SimulationError(RuntimeError):

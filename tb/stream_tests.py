@@ -47,3 +47,11 @@ class LongStalls(StreamTest):
 @pyuvm.test()
 class LongStreaming(StreamTest):
     SEQUENCE = LongSequence
+
+
+@pyuvm.test()
+class ResetMidStream(StreamTest):
+    """Reset asserted once part-way through, under stalls: the results not yet taken are lost, the stream resumes
+    with the first vector without one, and every result after the reset must match too."""
+
+    SEQUENCE, STALLS, RESET_MID_STREAM = DatasetReplaySequence, True, True

@@ -259,6 +259,7 @@ class StreamTest(uvm_test):
     SEQUENCE: type[VectorSetSequence] = DatasetReplaySequence
     STALLS = False
     CHECK_II = False
+    RESET_MID_STREAM = False  # HDL-driven only: reset once, part-way through the stream (tb/harness.write_run)
 
     def build_phase(self) -> None:
         import os
@@ -276,6 +277,8 @@ class StreamTest(uvm_test):
 
     async def run_phase(self) -> None:
         self.raise_objection()
+        if self.RESET_MID_STREAM and self.spec.drive != "hdl":
+            raise AssertionError(f"{type(self).__name__} needs the HDL-driven harness (drive='hdl')")
         if self.spec.drive == "hdl":
             await self.run_hdl_driven()
         else:
@@ -306,6 +309,15 @@ class StreamTest(uvm_test):
         for _ in range(8):  # catch spurious extra results
             await RisingEdge(dut.clk)
 
+    def reset_cycle(self, n_vectors: int) -> int:
+        """When to reset mid-stream (0: never): a seeded cycle while about a quarter to half of the vectors have
+        gone in, any phase of the II, so results are in flight, queued and half-received at the reset."""
+        if not self.RESET_MID_STREAM:
+            return 0
+        ii = self.spec.ii_bound
+        rng = np.random.default_rng([self.spec.seed, zlib.crc32(f"{self.spec.design}/{self.spec.config}".encode())])
+        return int(rng.integers(max(1, n_vectors // 4) * ii, max(2, n_vectors // 2) * ii + 1))
+
     async def run_hdl_driven(self) -> None:
         """The sequence fills the driver; the harness runs every beat and stall at the simulator's speed."""
         harness = cocotb.top.harness
@@ -321,8 +333,10 @@ class StreamTest(uvm_test):
             schedule = stall_schedule(np.random.default_rng([self.spec.seed, stream]), st.idle_prob, st.max_idle,
                                       st.ready_prob, ii=self.spec.ii_bound)
         budget = self.result_budget(len(beats))
+        reset_at = self.reset_cycle(len(beats))
         # the watchdog: no beat taken and no result for this many cycles ends the run at once
-        write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound)
+        write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound,
+                  reset_at=reset_at)
         harness.start.value = 1
         step = Timer(1000 * self.spec.clock_period_ns, unit="ns")  # loading and writing take one edge each
         await First(RisingEdge(harness.loaded), step)  # files in memory: the timed stretch is the run itself
@@ -342,6 +356,9 @@ class StreamTest(uvm_test):
         self.hdl_record = record
         self.env.driver.idle_cycles = record.idle_cycles
         self.env.monitors.publish(record)
+        if reset_at and record.reset is None:
+            raise AssertionError(f"the mid-stream reset at cycle {reset_at} did not happen: the run ended at cycle "
+                                 f"{record.cycles} (seed {self.spec.seed})")
         if record.timeout:
             self.logger.error(f"watchdog: the run stalled at cycle {record.cycles} on the "
                               f"{TIMEOUT_SIDES[record.timeout]} (seed {self.spec.seed})")
@@ -366,7 +383,9 @@ class StreamTest(uvm_test):
         }
         hdl = getattr(self, "hdl_record", None)
         if hdl is not None:  # HDL-driven: the run's cycles and wall time, for simulation-speed figures
-            record |= {"sim_cycles": hdl.cycles, "hdl_run_s": round(self.hdl_run_s, 4), "watchdog": hdl.timeout}
+            record |= {"sim_cycles": hdl.cycles, "hdl_run_s": round(self.hdl_run_s, 4), "watchdog": hdl.timeout,
+                       "reset_cycle": hdl.reset[0] if hdl.reset else None,
+                       "resumed_from_vector": hdl.reset[1] if hdl.reset else None}
         path = Path(self.spec.metrics_path)
         data = json.loads(path.read_text()) if path.exists() else {}
         data[type(self).__name__] = record

@@ -5,12 +5,16 @@
 //   1. loads them (`loaded` rises),  2. holds reset for RESET_CYCLES edges and streams every beat under the stall
 //   schedule, recording into memories (`ran` rises when every result is in, or the watchdog fired),
 //   3. writes OUT_FILE (`done` rises). Steps 1 and 3 are file I/O, outside the timed stretch `loaded` -> `ran`.
-//   <RUN_FILE>    "n_vectors n_beats use_schedule watchdog_cycles"
+//   <RUN_FILE>    "n_vectors n_beats use_schedule watchdog_cycles reset_at"
+//                 reset_at > 0: reset is asserted again for RESET_CYCLES cycles from cycle `reset_at` (mid-stream);
+//                 results not yet taken are lost, so the stream resumes from the first vector without a result
+//                 (every vector still gets exactly one result, in order)
 //   <BEATS_FILE>  $readmemh, one input beat per line, hex of {last, data}
 //   <SCHED_FILE>  $readmemh, one entry per cycle (wrapping every 2^SCHED_AW cycles):
 //                 bit 0 = no new beat starts this cycle (input idle), bit 1 = out_ready low (back-pressure)
 //   <OUT_FILE>    "O <reset release time, ns>", "I <cycle>" per accepted first beat,
 //                 "R <valid cycle> <accept cycle> <class> <scores>" per result (hex class and scores), then
+//                 "Z <cycle> <vector>" for a mid-stream reset (its first cycle, the vector the stream resumed from),
 //                 "E <cycles> <idle cycles> <back-pressure cycles> <timeout: 0, 1 input stalled, 2 output stalled>"
 // Cycle k is the clock period after the k-th rising edge since reset release; a transfer on the edge that ends
 // cycle k is stamped k (the convention of the per-cycle Python monitors, so both paths give the same figures).
@@ -42,7 +46,7 @@ module stream_harness #(
     output reg                 out_ready
 );
     localparam integer RESULTS_DEPTH = 1 << RESULTS_AW;
-    localparam [2:0] IDLE = 3'd0, RESET = 3'd1, RUN = 3'd2, DUMP = 3'd3, OVER = 3'd4;
+    localparam [2:0] IDLE = 3'd0, RESET = 3'd1, RUN = 3'd2, DUMP = 3'd3, OVER = 3'd4, MID_RESET = 3'd5;
 
     reg start  /* verilator public_flat_rw */;  // written by cocotb: high begins one run, low re-arms
     reg loaded /* verilator public_flat_rw */;  // the files are in memory; the timed stretch begins
@@ -52,6 +56,7 @@ module stream_harness #(
     reg [1:0]         sched      [0:(1 << SCHED_AW)-1];
     reg [BUS_WIDTH:0] beats      [0:(1 << BEATS_AW)-1];
     integer           in_cycles  [0:RESULTS_DEPTH-1];
+    integer           vec_start  [0:RESULTS_DEPTH-1];  // each vector's first beat (mid-stream reset only)
     integer           res_valid  [0:RESULTS_DEPTH-1];
     integer           res_accept [0:RESULTS_DEPTH-1];
     reg [CLASS_W-1:0]  res_class  [0:RESULTS_DEPTH-1];
@@ -61,7 +66,7 @@ module stream_harness #(
     reg [1:0] next_sched;  // the schedule entry of the cycle being set up
     reg first_beat, draining;
     integer fd, scanned, i;
-    integer n_vectors, n_beats, use_sched, watchdog, timeout;
+    integer n_vectors, n_beats, use_sched, watchdog, timeout, reset_at, reset_cycle, resumed_from;
     integer beats_sent, beats_loaded, n_inputs, results, cycle, quiet, idle, backpressure, drain, reset_left;
     integer valid_since;
     real origin_ns;
@@ -105,15 +110,25 @@ module stream_harness #(
     task automatic load_run;
         begin
             fd = $fopen(RUN_FILE, "r");
-            scanned = (fd == 0) ? 0 : $fscanf(fd, "%d %d %d %d", n_vectors, n_beats, use_sched, watchdog);
+            scanned = (fd == 0) ? 0 : $fscanf(fd, "%d %d %d %d %d", n_vectors, n_beats, use_sched, watchdog, reset_at);
             if (fd != 0) $fclose(fd);
-            if (scanned != 4 || n_beats > (1 << BEATS_AW) || n_vectors > RESULTS_DEPTH) begin
-                $display("stream_harness: %s must hold 'n_vectors n_beats use_schedule watchdog' within %0d beats, %0d vectors",
+            if (scanned != 5 || n_beats > (1 << BEATS_AW) || n_vectors > RESULTS_DEPTH) begin
+                $display("stream_harness: %s must hold 'n_vectors n_beats use_schedule watchdog reset_at' within %0d beats, %0d vectors",
                          RUN_FILE, 1 << BEATS_AW, RESULTS_DEPTH);
                 $finish;
             end
             if (n_beats > 0) $readmemh(BEATS_FILE, beats, 0, n_beats - 1);
             if (use_sched != 0) $readmemh(SCHED_FILE, sched);
+            if (reset_at > 0) begin  // where each vector starts, to resume at a vector after the reset
+                vec_start[0] = 0;
+                scanned = 1;  // reused as the vector count
+                for (i = 0; i < n_beats - 1 && scanned < RESULTS_DEPTH; i = i + 1) begin
+                    if (beats[i[BEATS_AW-1:0]][BUS_WIDTH]) begin
+                        vec_start[scanned[RESULTS_AW-1:0]] = i + 1;
+                        scanned = scanned + 1;
+                    end
+                end
+            end
         end
     endtask
 
@@ -124,6 +139,7 @@ module stream_harness #(
             for (i = 0; i < n_inputs && i < RESULTS_DEPTH; i = i + 1) $fwrite(fd, "I %0d\n", in_cycles[i]);
             for (i = 0; i < results && i < RESULTS_DEPTH; i = i + 1)
                 $fwrite(fd, "R %0d %0d %0h %0h\n", res_valid[i], res_accept[i], res_class[i], res_scores[i]);
+            if (reset_cycle >= 0) $fwrite(fd, "Z %0d %0d\n", reset_cycle, resumed_from);
             $fwrite(fd, "E %0d %0d %0d %0d\n", cycle, idle, backpressure, timeout);
             $fclose(fd);
         end
@@ -145,6 +161,8 @@ module stream_harness #(
                     drain = 0;
                     timeout = 0;
                     valid_since = -1;
+                    reset_cycle = -1;
+                    resumed_from = -1;
                     first_beat = 1'b1;
                     draining = 1'b0;
                     reset_left = RESET_CYCLES;
@@ -210,12 +228,41 @@ module stream_harness #(
                     // take, 2 = the core holds no result for a ready consumer and takes no input
                     timeout = (in_valid && beats_sent < n_beats) ? 1 : 2;
                 end
+                if (reset_at > 0 && reset_cycle < 0 && cycle == reset_at && !draining && timeout == 0) begin
+                    // mid-stream reset through cycles reset_at .. reset_at + RESET_CYCLES - 1; the results not
+                    // taken yet are lost: the stream resumes with the first vector that has none
+                    reset_cycle = cycle;
+                    resumed_from = results;
+                    beats_loaded = vec_start[results[RESULTS_AW-1:0]];
+                    beats_sent = beats_loaded;
+                    n_inputs = results;
+                    first_beat = 1'b1;
+                    valid_since = -1;
+                    quiet = 0;
+                    reset_left = RESET_CYCLES;
+                    rst_n <= 1'b0;
+                    in_valid <= 1'b0;
+                    in_last <= 1'b0;
+                    out_ready <= 1'b0;
+                    state <= MID_RESET;
+                end
                 if (drain > DRAIN_CYCLES || timeout != 0) begin
                     in_valid <= 1'b0;
                     in_last <= 1'b0;
                     out_ready <= 1'b0;
                     ran <= 1'b1;
                     state <= DUMP;
+                end
+            end
+            MID_RESET: begin
+                cycle = cycle + 1;
+                reset_left = reset_left - 1;
+                if (reset_left == 0) begin  // the last reset edge: release, and set up the next cycle
+                    rst_n <= 1'b1;
+                    next_sched = sched_entry(cycle[SCHED_AW-1:0]);
+                    present_next_beat();
+                    out_ready <= !next_sched[1];
+                    state <= RUN;
                 end
             end
             DUMP: begin

@@ -25,6 +25,7 @@ module stream_protocol_checker #(
     localparam PREFIX = "EDGEBENCH PROTOCOL";
 
     reg             in_reset;   // the previous edge saw reset
+    reg             was_reset;  // some edge saw reset: before it every flop may be X, so nothing is checked
     reg             held;       // the previous cycle offered a transfer that was not taken
     reg [WIDTH-1:0] held_data;
     integer         cycle;      // edges since reset release
@@ -32,6 +33,7 @@ module stream_protocol_checker #(
 
     initial begin
         in_reset = 1'b0;
+        was_reset = 1'b0;
         held = 1'b0;
         held_data = {WIDTH{1'b0}};
         cycle = 0;
@@ -57,9 +59,11 @@ module stream_protocol_checker #(
         if (rst_n !== 1'b1) begin
             broken[0] = in_reset && valid !== 1'b0;
             in_reset <= 1'b1;
+            was_reset <= 1'b1;
             held <= 1'b0;
             cycle <= 0;
-        end else if (in_reset) begin  // checks start with the first reset: before it every flop may be X
+        end else if (was_reset) begin
+            in_reset <= 1'b0;
             broken[1] = valid !== 1'b0 && valid !== 1'b1;
             broken[2] = ready !== 1'b0 && ready !== 1'b1;
             broken[3] = CHECK_DATA_X != 0 && valid === 1'b1 && ^data === 1'bx;
