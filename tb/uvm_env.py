@@ -311,7 +311,8 @@ class StreamTest(uvm_test):
 
     def reset_cycle(self, n_vectors: int) -> int:
         """When to reset mid-stream (0: never): a seeded cycle while about a quarter to half of the vectors have
-        gone in, any phase of the II, so results are in flight, queued and half-received at the reset."""
+        gone in; the harness waits from there for a vector that is part-way in, so the reset finds results in
+        flight, queued, and a vector half-received (a deserializer that forgets to clear its beat count fails)."""
         if not self.RESET_MID_STREAM:
             return 0
         ii = self.spec.ii_bound

@@ -6,7 +6,8 @@
 //   schedule, recording into memories (`ran` rises when every result is in, or the watchdog fired),
 //   3. writes OUT_FILE (`done` rises). Steps 1 and 3 are file I/O, outside the timed stretch `loaded` -> `ran`.
 //   <RUN_FILE>    "n_vectors n_beats use_schedule watchdog_cycles reset_at"
-//                 reset_at > 0: reset is asserted again for RESET_CYCLES cycles from cycle `reset_at` (mid-stream);
+//                 reset_at > 0: reset is asserted again for RESET_CYCLES cycles (mid-stream) from the first cycle
+//                 >= reset_at that finds a vector part-way in (or every beat sent, or vectors of one beat);
 //                 results not yet taken are lost, so the stream resumes from the first vector without a result
 //                 (every vector still gets exactly one result, in order)
 //   <BEATS_FILE>  $readmemh, one input beat per line, hex of {last, data}
@@ -228,7 +229,8 @@ module stream_harness #(
                     // take, 2 = the core holds no result for a ready consumer and takes no input
                     timeout = (in_valid && beats_sent < n_beats) ? 1 : 2;
                 end
-                if (reset_at > 0 && reset_cycle < 0 && cycle == reset_at && !draining && timeout == 0) begin
+                if (reset_at > 0 && reset_cycle < 0 && cycle >= reset_at && !draining && timeout == 0
+                        && (!first_beat || beats_sent == n_beats || n_beats == n_vectors)) begin
                     // mid-stream reset through cycles reset_at .. reset_at + RESET_CYCLES - 1; the results not
                     // taken yet are lost: the stream resumes with the first vector that has none
                     reset_cycle = cycle;
