@@ -1,4 +1,5 @@
-"""nox sessions: `nox -s tests`, `nox -s bench`, `nox -s simspeed`, `nox -s lint` (each in its own virtualenv)."""
+"""nox sessions: `nox -s tests`, `nox -s bench`, `nox -s simspeed`, `nox -s soak`, `nox -s lint` (each in its own
+virtualenv)."""
 
 import nox
 
@@ -21,6 +22,14 @@ def bench(session: nox.Session) -> None:
 def simspeed(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("edgebench", "simspeed", *(session.posargs or ["--design", "all", "--out", "results/"]))
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """10,000 vectors under stalls, bursts and a mid-stream reset, every core on both simulators (nightly: about
+    an hour, nearly all of it Icarus)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "scripts.soak", *(session.posargs or ["--design", "all", "--out", "results/"]))
 
 
 @nox.session
