@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if not isinstance(data, dict) or not isinstance(data.get("runs", {}), dict):
         raise SoakError(f"{path} is not a soak results file; move it away or choose another --out")
     runs = data.setdefault("runs", {})
-    command = "edgebench soak " + shlex.join(sys.argv[2:] if len(sys.argv) > 1 else [])
+    command = getattr(args, "command", None) or "edgebench soak " + shlex.join(sys.argv[1:])
     failed = []
     for design, config, sim in tqdm(cases, desc="soak", unit="run", disable=None):
         try:
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add_arguments(parser)
     args = parser.parse_args(argv)
+    args.command = "edgebench soak " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
         return run(args)
     except SoakError as exc:
