@@ -13,6 +13,7 @@ from golden import bnn
 from golden.core import CoreBuild, hdl_string, rtl_sources
 from golden.datasets import Dataset
 from golden.memfiles import bits_to_words, fields_to_words, write_memh
+from golden.modelfile import json_form, load_cached
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,28 @@ def ii_bound(shapes: list[tuple[int, int]], hw: BnnHwConfig) -> int:
     return max([beats, *layer_folds(shapes, hw.pe, hw.simd)])
 
 
+def model_properties(model: bnn.BnnModel) -> dict[str, object]:
+    """What a cached BNN must agree on with its training configuration and dataset (golden.modelfile.load_cached)."""
+    return {"levels": model.levels, "max_value": model.max_value, "input bits": model.input_bits,
+            "layer sizes": [mh for mh, _ in model.layer_shapes], "train_config": model.train_config}
+
+
+def expected_properties(train_cfg: bnn.BnnTrainConfig, data: Dataset) -> dict[str, object]:
+    return {"levels": train_cfg.levels, "max_value": data.max_value, "input bits": data.n_features * train_cfg.levels,
+            "layer sizes": [*train_cfg.hidden, data.n_classes], "train_config": json_form(asdict(train_cfg))}
+
+
+def model_path(train_cfg: bnn.BnnTrainConfig, data: Dataset, cache_dir: Path) -> Path:
+    """The cache file of a (training config, dataset): its name is the hash of what determines the model."""
+    key = hashlib.sha256(json.dumps([asdict(train_cfg), data.name, bnn.MODEL_VERSION]).encode()).hexdigest()[:16]
+    return cache_dir / f"bnn-{data.name}-{key}.npz"
+
+
 def cached_model(train_cfg: bnn.BnnTrainConfig, data: Dataset, cache_dir: Path) -> bnn.BnnModel:
     """Train once per (training config, dataset); later calls load the model file."""
-    key = hashlib.sha256(json.dumps([asdict(train_cfg), data.name, bnn.MODEL_VERSION]).encode()).hexdigest()[:16]
-    path = cache_dir / f"bnn-{data.name}-{key}.npz"
+    path = model_path(train_cfg, data, cache_dir)
     if path.exists():
-        return bnn.load(path)
+        return load_cached(path, bnn.load, model_properties, expected_properties(train_cfg, data))
     cache_dir.mkdir(parents=True, exist_ok=True)
     model = bnn.train(train_cfg, data)
     bnn.save(model, path)

@@ -19,6 +19,7 @@ from golden import bnn, bnn_design, lutnet, lutnet_verilog
 from golden.core import CoreBuild, hdl_string, rtl_sources
 from golden.datasets import Dataset
 from golden.memfiles import bits_to_words, fields_to_words, write_memh
+from golden.modelfile import json_form, load_cached
 
 # The configurations use a smaller network than the BNN default (128 -> 32 -> 32 -> 10 instead of
 # 128 -> 64 -> 64 -> 10) so that each simulation (and the unrolled circuit's Verilator build) takes seconds;
@@ -63,14 +64,31 @@ CONFIGS = {"unrolled": UNROLLED_CONFIGS, "tiled": TILED_CONFIGS}
 DESIGN_NAMES = ("lutnet-unrolled", "lutnet-tiled")
 
 
+def model_properties(model: lutnet.LutnetModel) -> dict[str, object]:
+    """What a cached LUTNet must agree on with its training configuration and dataset."""
+    return {"levels": model.levels, "max_value": model.max_value, "k": model.k, "input bits": model.input_bits,
+            "layer sizes": [mh for mh, _ in model.layer_shapes], "train_config": model.train_config}
+
+
+def expected_properties(cfg: lutnet.LutnetTrainConfig, data: Dataset) -> dict[str, object]:
+    return {"levels": cfg.bnn.levels, "max_value": data.max_value, "k": cfg.k,
+            "input bits": data.n_features * cfg.bnn.levels, "layer sizes": [*cfg.bnn.hidden, data.n_classes],
+            "train_config": json_form(lutnet.train_config_dict(cfg))}
+
+
+def model_path(cfg: lutnet.LutnetTrainConfig, data: Dataset, cache_dir: Path) -> Path:
+    """The cache file of a (training config, dataset): its name is the hash of what determines the model."""
+    key_src = json.dumps([asdict(cfg), data.name, lutnet.MODEL_VERSION, bnn.MODEL_VERSION], sort_keys=True)
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
+    return cache_dir / f"lutnet-{data.name}-{key}.npz"
+
+
 def cached_model(cfg: lutnet.LutnetTrainConfig, data: Dataset, cache_dir: Path) -> lutnet.LutnetModel:
     """Train once per (training config, dataset); later calls load the model file. The starting BNN comes from
     golden.bnn_design.cached_model (cached the same way)."""
-    key_src = json.dumps([asdict(cfg), data.name, lutnet.MODEL_VERSION, bnn.MODEL_VERSION], sort_keys=True)
-    key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
-    path = cache_dir / f"lutnet-{data.name}-{key}.npz"
+    path = model_path(cfg, data, cache_dir)
     if path.exists():
-        return lutnet.load(path)
+        return load_cached(path, lutnet.load, model_properties, expected_properties(cfg, data))
     bnn_model = bnn_design.cached_model(cfg.bnn, data, cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     model = lutnet.train(cfg, data, bnn_model)

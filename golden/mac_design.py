@@ -26,6 +26,7 @@ from golden import quant
 from golden.core import CoreBuild, hdl_string, rtl_sources
 from golden.datasets import Dataset
 from golden.memfiles import fields_to_words, write_memh
+from golden.modelfile import json_form, load_cached
 
 DESIGN_NAMES = ("int8-mac", "int4-mac", "pot", "pot-pruned", "asm-1", "asm-13", "asm-1357")
 
@@ -58,13 +59,64 @@ CONFIGS: dict[str, dict[str, MacHwConfig]] = {
 # --------------------------------------------------------------------------------------------- models (cached)
 
 
-def cached_model(hw: MacHwConfig, data: Dataset, cache_dir: Path) -> quant.QuantMlp:
-    """Train + quantize once per (configuration, dataset); later calls load the model file."""
+def _bias_limits(model: quant.QuantMlp) -> list[int]:
+    """|bias| bound per layer, as quant.quantize clips it: MW * w_max * a_max (a_max of that layer's input)."""
+    w_max = quant.wmax(model.kind, model.w_bits, model.alphabet)
+    a_max = [(1 << model.in_bits) - 1] + [(1 << model.a_bits) - 1] * (len(model.codes) - 1)
+    return [c.shape[1] * w_max * a for c, a in zip(model.codes, a_max, strict=True)]
+
+
+def model_properties(model: quant.QuantMlp) -> dict[str, object]:
+    """What a cached quantized MLP must agree on with its configuration and dataset. quant.load checks shapes
+    and codes but not the manifest's per-layer lists, which mac_top's parameters index (shifts[0],
+    acc_widths[1]), nor that the accumulators can hold the sums: golden inference asserts that later."""
+    quantization = {"kind": model.kind, "w_bits": model.w_bits, "a_bits": model.a_bits, "in_bits": model.in_bits,
+                    "alphabet": model.alphabet}
+    props: dict[str, object] = {
+        "quantization": quantization,
+        "info.quant": model.info.get("quant") if isinstance(model.info, dict) else None,
+        "layer shapes": [list(s) for s in model.layer_shapes],
+    }
+    sane = len(model.codes) == 2 and model.kind in quant.KINDS and model.alphabet in (1, 2, 4) and all(
+        isinstance(b, int) and 1 <= b <= 32 for b in (model.w_bits, model.a_bits, model.in_bits))
+    if not sane:  # reported as the "quantization" mismatch; 1 << a damaged bit count could need gigabytes
+        return props
+    widths = [quant.acc_width(c.shape[1], quant.wmax(model.kind, model.w_bits, model.alphabet), a)
+              for c, a in zip(model.codes, [(1 << model.in_bits) - 1, (1 << model.a_bits) - 1], strict=True)]
+    props["accumulator widths"] = model.acc_widths == widths or model.acc_widths
+    props["shifts"] = (len(model.shifts) == 1 and 0 <= model.shifts[0] < widths[0]) or model.shifts
+    props["biases within the accumulator range"] = all(  # min/max, not abs: abs(-2**63) is negative in int64
+        -lim <= int(b.min(initial=0)) and int(b.max(initial=0)) <= lim
+        for b, lim in zip(model.bias, _bias_limits(model), strict=True))
+    return props
+
+
+def expected_properties(hw: MacHwConfig, data: Dataset) -> dict[str, object]:
+    q = hw.quant
+    return {
+        "quantization": {"kind": q.kind, "w_bits": q.w_bits, "a_bits": q.a_bits, "in_bits": q.in_bits,
+                         "alphabet": q.alphabet},
+        "info.quant": json_form(asdict(q)),
+        "layer shapes": [[hw.train.hidden, data.n_features], [data.n_classes, hw.train.hidden]],
+        # True when they are what quant.quantize derives from the configuration and shapes (else the values)
+        "accumulator widths": True,
+        "shifts": True,
+        "biases within the accumulator range": True,
+    }
+
+
+def model_path(hw: MacHwConfig, data: Dataset, cache_dir: Path) -> Path:
+    """The cache file of a (configuration, dataset): its name is the hash of what determines the model."""
     key_src = json.dumps([asdict(hw.train), asdict(hw.quant), data.name, quant.MODEL_VERSION])
     key = hashlib.sha256(key_src.encode()).hexdigest()[:16]
-    path = cache_dir / f"quant-{hw.quant.kind}-{data.name}-{key}.npz"
+    return cache_dir / f"quant-{hw.quant.kind}-{data.name}-{key}.npz"
+
+
+def cached_model(hw: MacHwConfig, data: Dataset, cache_dir: Path) -> quant.QuantMlp:
+    """Train + quantize once per (configuration, dataset); later calls load the model file."""
+    path = model_path(hw, data, cache_dir)
     if path.exists():
-        return quant.load(path)
+        return load_cached(path, quant.load, model_properties, expected_properties(hw, data))
     cache_dir.mkdir(parents=True, exist_ok=True)
     model = make_model(hw, data)
     quant.save(model, path)

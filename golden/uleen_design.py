@@ -19,6 +19,7 @@ from golden import uleen
 from golden.core import CoreBuild, hdl_string, rtl_sources
 from golden.datasets import Dataset
 from golden.memfiles import bits_to_words, fields_to_words, write_memh
+from golden.modelfile import json_form, load_cached
 from golden.uleen import SubmodelConfig as Sub
 from golden.uleen import UleenTrainConfig
 
@@ -73,12 +74,31 @@ def ii_bound(input_bits: int, hw: UleenHwConfig) -> int:
     return max([beats, *engine])
 
 
+def model_properties(model: uleen.UleenModel) -> dict[str, object]:
+    """What a cached ULEEN model must agree on with its training configuration and dataset."""
+    return {"bits_per_feature": model.bits_per_feature, "features": int(model.thresholds.shape[0]),
+            "n_classes": model.n_classes, "submodels (inputs_per_filter, entries, hashes)":
+            [[s.n, s.entries, s.k] for s in model.submodels], "train_config": model.train_config}
+
+
+def expected_properties(train_cfg: UleenTrainConfig, data: Dataset) -> dict[str, object]:
+    return {"bits_per_feature": train_cfg.bits_per_feature, "features": data.n_features,
+            "n_classes": data.n_classes, "submodels (inputs_per_filter, entries, hashes)":
+            [[s.inputs_per_filter, s.entries, s.hashes] for s in train_cfg.submodels],
+            "train_config": json_form(asdict(train_cfg))}
+
+
+def model_path(train_cfg: UleenTrainConfig, data: Dataset, cache_dir: Path) -> Path:
+    """The cache file of a (training config, dataset): its name is the hash of what determines the model."""
+    key = hashlib.sha256(json.dumps([asdict(train_cfg), data.name, uleen.MODEL_VERSION]).encode()).hexdigest()[:16]
+    return cache_dir / f"uleen-{data.name}-{key}.npz"
+
+
 def cached_model(train_cfg: UleenTrainConfig, data: Dataset, cache_dir: Path) -> uleen.UleenModel:
     """Train once per (training config, dataset); later calls load the model file."""
-    key = hashlib.sha256(json.dumps([asdict(train_cfg), data.name, uleen.MODEL_VERSION]).encode()).hexdigest()[:16]
-    path = cache_dir / f"uleen-{data.name}-{key}.npz"
+    path = model_path(train_cfg, data, cache_dir)
     if path.exists():
-        return uleen.load(path)
+        return load_cached(path, uleen.load, model_properties, expected_properties(train_cfg, data))
     cache_dir.mkdir(parents=True, exist_ok=True)
     model = uleen.train(train_cfg, data)
     uleen.save(model, path)

@@ -5,6 +5,9 @@
     edgebench report --out results/         # rebuild summary.md from the JSON files, no simulation
     edgebench simspeed --design bnn         # harness vs raw simulator speed -> results/simspeed.json
     edgebench list                          # designs and their configurations
+
+A user error (an option, a dataset, a cached model, a results file, a missing tool) is one line on stderr and
+exit status 2, found before any simulation starts; Ctrl-C is exit status 130 with a line saying what was kept.
 """
 
 from __future__ import annotations
@@ -12,27 +15,40 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import shlex
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from tqdm import tqdm
 
-from scripts.report import REFERENCE_CLOCK_MHZ, write_summary
-from tb.runner import SimResult
+from golden.errors import EdgebenchError, one_line
+from golden.modelfile import atomic_write_text
+from scripts.report import REFERENCE_CLOCK_MHZ, SUMMARY_FILE, load_rows, load_simspeed, write_summary
+
+if TYPE_CHECKING:
+    from tb.runner import SimResult
 
 GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
 # Above this many memory bits a design's tables are not mapped to generic gates (Yosys would build megabits of
 # ROM as logic for hours): no NAND2 area, no gate-level run; energy and place and route still are measured.
 GATE_MAPPING_MAX_MEMORY_BITS = 1 << 20
+MAX_SEED = 2**32 - 1  # cocotb's random seed is a 32-bit value (its default is the time in seconds)
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
 
-class CliError(Exception):
+class CliError(EdgebenchError):
     """A user error: printed as one line, exit status 2."""
 
 
-def _results_name(design: str, config: str, default_config: str) -> str:
-    return design if config == default_config else f"{design}-{config}"
+def results_path(out: Path, design: str, config: str, default_config: str) -> Path:
+    """results/<design>.json, or results/<design>-<config>.json for a non-default configuration."""
+    return out / (f"{design}.json" if config == default_config else f"{design}-{config}.json")
 
 
 def bench_one(design: str, config: str, args: argparse.Namespace, command: str) -> dict:
@@ -71,12 +87,13 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
     }
     if measure and record["compared"]:
         out |= measure_core(result, record, args)
-    name = _results_name(design, config, get_design(design).default_config)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(out, indent=1) + "\n")
-    tmp.replace(path)
+    path = results_path(args.out, design, config, get_design(design).default_config)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        # temporary name + rename: an interrupt or a full disk leaves the previous file, never half of a new one
+        atomic_write_text(path, json.dumps(out, indent=1) + "\n")
+    except OSError as exc:
+        raise CliError(one_line(f"cannot write {path} ({exc}); free space or pass another --out")) from None
     return out
 
 
@@ -156,12 +173,57 @@ def measure_large_core(result: SimResult, record: dict, rough: dict) -> dict:
     }
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from golden.designs import DESIGNS, get_design
+# ------------------------------------------------------------------------------------------------ checks
 
-    names = list(DESIGNS) if args.design == "all" else [args.design]
+
+# `bench` has no default design. It used to mean every design, measured: about an hour of Yosys and nextpnr
+# that also rewrites results/, from a bare command typed to see what it does. A "fast default set" would be no
+# better: it would write a partial results/ whose summary silently covers only that set. Asking costs one flag,
+# and `make bench` and `nox -s bench` already pass `--design all`.
+def _no_design_message() -> str:
+    from golden.designs import DESIGNS
+
+    return ("no --design given: pass --design NAME (" + ", ".join(DESIGNS) + "; see `edgebench list`) or "
+            "--design all (every design: about an hour with measurement, a few minutes at most with --no-measure)")
+
+
+def check_out_dir(out: Path) -> None:
+    """--out must be a directory that exists and is writable, or that can be created. Nothing is created here,
+    so an error found later in the checks leaves no empty results folder behind."""
+    if out.exists():
+        if not out.is_dir():
+            raise CliError(f"--out {out}: exists and is not a directory; pass a directory (created if missing)")
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise CliError(f"--out {out}: directory is not writable; pass a directory you can write to")
+        return
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise CliError(f"--out {out}: cannot be created, {parent} is a file; pass another directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CliError(f"--out {out}: cannot be created in {parent} (not writable); pass another directory")
+
+
+def check_seed(seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise CliError(f"--seed must be an integer in 0..{MAX_SEED}, got {seed}")
+
+
+def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
+    """Every check `bench` can make before it simulates, cheapest first; returns (design, config, results path)
+    per job. A mistake found only after an hour of simulation and measurement is the bug this prevents."""
+    from golden.datasets import load_dataset
+    from golden.designs import DESIGNS, get_design
+    from tb.toolchain import check_fst_headers, ensure_simulator
+
+    if args.design is None:
+        raise CliError(_no_design_message())
+    if args.design != "all" and args.design not in DESIGNS:
+        raise CliError(f"unknown design {args.design!r}: choose from {', '.join(DESIGNS)} or all "
+                       "(see `edgebench list`)")
     jobs = []
-    for name in names:
+    for name in list(DESIGNS) if args.design == "all" else [args.design]:
         design = get_design(name)
         if args.config == "all":
             configs = list(design.configs)
@@ -170,22 +232,101 @@ def cmd_bench(args: argparse.Namespace) -> int:
         elif args.config in design.configs:
             configs = [args.config]
         else:
-            raise CliError(f"design {name} has no config {args.config!r}; choose from {', '.join(design.configs)}")
-        jobs += [(name, c) for c in configs]
-    command = "edgebench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+            raise CliError(f"design {name} has no config {args.config!r}: choose from {', '.join(design.configs)} "
+                           "or all (see `edgebench list`)")
+        jobs += [(name, c, results_path(args.out, name, c, design.default_config)) for c in configs]
+    check_seed(args.seed)
+    if args.n is not None and args.n < 1:
+        raise CliError(f"-n must be >= 1 (test vectors to simulate), got {args.n}; omit -n for the whole test split")
+    check_out_dir(args.out)
+    if args.out.is_dir():  # the summary at the end reads every results file there: a malformed one fails now
+        load_rows(args.out, skip=tuple(path.name for _, _, path in jobs))
+        load_simspeed(args.out)
+    ensure_simulator(args.sim)
+    if not args.no_measure:
+        if args.sim == "verilator":
+            check_fst_headers()
+        ensure_simulator("icarus")  # the gate-level cross-check simulates the netlist under Icarus
+    data = load_dataset(args.dataset)
+    n_test = len(data.x_test)
+    if args.n is not None and args.n > n_test:
+        # an error, not a silent cap: the results file would record `-n 100000` beside n = 360
+        raise CliError(f"-n {args.n} exceeds the {n_test} test samples of dataset {args.dataset!r}: pass -n {n_test} "
+                       "or less, or omit -n for the whole test split")
+    return jobs
+
+
+# ------------------------------------------------------------------------------------------------ commands
+
+
+def _file_state(path: Path) -> tuple[int, int] | None:
+    """Identity of a results file: a rename (every write is one) gives a new inode."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """A second Ctrl-C while the summary is rebuilt would leave the stale one: hold it off for those seconds."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (signals are the main thread's): nothing to hold off
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
+def _rebuild_summary(out: Path) -> str:
+    """After a run stopped early: summary.md again describes exactly the JSON files present."""
+    with _sigint_ignored():
+        try:
+            write_summary(out)
+        except (EdgebenchError, OSError) as exc:
+            (out / SUMMARY_FILE).unlink(missing_ok=True)  # no summary rather than one that contradicts the files
+            return one_line(f"{out / SUMMARY_FILE} removed, not rebuilt ({exc})")
+    return f"{out / SUMMARY_FILE} rebuilt from the results files present"
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    jobs = plan_bench(args)
+    command = "edgebench " + " ".join(shlex.quote(a) for a in args.argv)
+    before = {path: _file_state(path) for _, _, path in jobs}
     failures = []
-    for name, config in tqdm(jobs, desc="bench", unit="design", disable=len(jobs) < 2 or not sys.stderr.isatty()):
-        rec = bench_one(name, config, args, command)
-        status = "OK" if rec["mismatches"] == 0 and rec["cocotb_tests_failed"] == 0 else "FAIL"
-        tqdm.write(
-            f"{status} {name}/{config} [{args.sim}] n={rec['n']} mismatches={rec['mismatches']} "
-            f"golden_acc={rec['golden_accuracy']:.4f} rtl_acc={rec['rtl_accuracy']:.4f} "
-            f"latency={rec['latency_cycles']} II={rec['ii_cycles']} (bound {rec['ii_bound_cycles']}) "
-            f"{rec['inferences_per_s']:,.0f} inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz, sim {rec['sim_wall_s']} s"
-        )
-        if status == "FAIL":
-            failures.append(f"{name}/{config}")
-    print(f"summary: {write_summary(args.out)}")
+    try:
+        for name, config, _ in tqdm(jobs, desc="bench", unit="design",
+                                    disable=len(jobs) < 2 or not sys.stderr.isatty()):
+            rec = bench_one(name, config, args, command)
+            status = "OK" if rec["mismatches"] == 0 and rec["cocotb_tests_failed"] == 0 else "FAIL"
+            ips = f"{rec['inferences_per_s']:,.0f}" if rec["inferences_per_s"] is not None else "-"
+            tqdm.write(
+                f"{status} {name}/{config} [{args.sim}] n={rec['n']} mismatches={rec['mismatches']} "
+                f"golden_acc={rec['golden_accuracy']:.4f} rtl_acc={rec['rtl_accuracy']:.4f} "
+                f"latency={rec['latency_cycles']} II={rec['ii_cycles']} (bound {rec['ii_bound_cycles']}) "
+                f"{ips} inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz, sim {rec['sim_wall_s']} s"
+            )
+            if status == "FAIL":
+                failures.append(f"{name}/{config}")
+        notes: list[str] = []
+        summary = write_summary(args.out, notes)
+    except BaseException as exc:
+        # Results written before the stop are kept (each file is complete); the summary is rebuilt from them
+        # so it never describes a different set of files than the folder holds.
+        done = [(f"{name}/{config}", path) for name, config, path in jobs if _file_state(path) != before[path]]
+        note = _rebuild_summary(args.out) if done else f"nothing written, {args.out / SUMMARY_FILE} unchanged"
+        if not isinstance(exc, KeyboardInterrupt):
+            raise
+        finished = ", ".join(f"{job} ({path})" for job, path in done) or "none"
+        print(f"edgebench: interrupted after {len(done)} of {len(jobs)} designs; finished: {finished}; {note}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    _print_notes(notes)
+    print(f"summary: {summary}")
     if failures:
         print(f"error: mismatches or failed checks in {', '.join(failures)}", file=sys.stderr)
         return 1
@@ -193,16 +334,30 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if not args.out.exists():
+        raise CliError(f"{args.out}: no results directory; run `edgebench bench --design NAME --out {args.out}` "
+                       "first")
     if not args.out.is_dir():
-        raise CliError(f"{args.out}: no results directory; run `edgebench bench` first")
-    print(f"summary: {write_summary(args.out)}")
+        raise CliError(f"--out {args.out}: not a directory; pass the results directory `edgebench bench` wrote")
+    notes: list[str] = []
+    summary = write_summary(args.out, notes)
+    _print_notes(notes)
+    print(f"summary: {summary}")
     return 0
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:  # a JSON file that is no bench result: left out, said once, not an error
+        print(f"edgebench: note: {note}", file=sys.stderr)
 
 
 def cmd_simspeed(args: argparse.Namespace) -> int:
     from golden.designs import DESIGNS, get_design
     from scripts import simspeed
 
+    if args.design != "all" and args.design not in DESIGNS:
+        raise CliError(f"unknown design {args.design!r}: choose from {', '.join(DESIGNS)} or all "
+                       "(see `edgebench list`)")
     names = list(DESIGNS) if args.design == "all" else [args.design]
     sims = [s.strip() for s in args.sim.split(",")]
     for sim in sims:
@@ -210,11 +365,15 @@ def cmd_simspeed(args: argparse.Namespace) -> int:
             raise CliError(f"unknown simulator {sim!r}: choose from verilator, icarus")
     if args.repeats < 1 or (args.vectors is not None and args.vectors < 1):
         raise CliError("--repeats and --vectors must be >= 1")
-    command = "edgebench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    check_seed(args.seed)
+    command = "edgebench " + " ".join(shlex.quote(a) for a in args.argv)
     jobs = [(name, args.config or get_design(name).default_config, sim) for name in names for sim in sims]
     for name, config, _ in jobs:  # every job checked before the first one runs
         if config not in get_design(name).configs:
-            raise CliError(f"design {name} has no config {config!r}")
+            raise CliError(f"design {name} has no config {config!r}: choose from {', '.join(get_design(name).configs)}")
+    check_out_dir(args.out)
+    if args.out.is_dir():
+        load_simspeed(args.out)  # simspeed.write merges into it after the first run: a malformed one fails now
     path = None
     for name, config, sim in tqdm(jobs, desc="simspeed", unit="run", disable=len(jobs) < 2 or not sys.stderr.isatty()):
         n = args.vectors or simspeed.DEFAULT_VECTORS[sim]
@@ -232,6 +391,15 @@ def cmd_simspeed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_soak(args: argparse.Namespace) -> int:
+    from scripts import soak
+
+    check_out_dir(args.out)
+    check_seed(args.seed)
+    args.command = "edgebench " + shlex.join(args.argv)
+    return soak.run(args)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from golden.designs import DESIGNS
 
@@ -240,54 +408,115 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------ parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints the usage block before an error; the project's rule is one line that says what to do."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
+# Every option's help states its default (`--help` is where a user learns what a bare command will do).
+def bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--design", default=None,
+                   help="design name (see `edgebench list`) or 'all' (default: none, required)")
+    p.add_argument("--config", default=None,
+                   help="configuration name, or 'all' (default: each design's default configuration)")
+    p.add_argument("--sim", default="verilator", choices=("verilator", "icarus"),
+                   help="simulator (default: %(default)s)")
+    p.add_argument("--dataset", default="digits",
+                   help="digits, fashion-mnist, or a directory of MNIST-format IDX files (default: %(default)s)")
+    p.add_argument("-n", type=int, default=None,
+                   help="test vectors to simulate, 1 to the test split's size (default: the whole test split)")
+    p.add_argument("--seed", type=int, default=1, help=f"seed for random choices, 0..{MAX_SEED} (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: %(default)s)")
+    p.add_argument("--no-measure", action="store_true",
+                   help="skip synthesis, place and route, toggle energy and the gate-level cross-check: cycles and "
+                        "accuracy only (default: measure everything)")
+
+
+def report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("results"),
+                   help="results directory holding the JSON files (default: %(default)s)")
+
+
+def simspeed_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--design", default="bnn", help="design name or 'all' (see `edgebench list`) (default: %(default)s)")
+    p.add_argument("--config", default=None, help="configuration (default: each design's default)")
+    p.add_argument("--sim", default="verilator,icarus", help="simulators, comma-separated (default: %(default)s)")
+    p.add_argument("--vectors", type=int, default=None,
+                   help="vectors per run (default: 10000 on Verilator, 200 on Icarus)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="interleaved harness/raw runs; medians are reported (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=1, help="seed for random vectors (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: %(default)s)")
+
+
+def soak_arguments(p: argparse.ArgumentParser) -> None:
+    from scripts import soak
+
+    soak.add_arguments(p)
+
+
+def list_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# A subcommand is an entry here: its help line, a function adding its options, and the function it runs.
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "bench": Subcommand("simulate designs on a dataset, check against golden, write results", bench_arguments,
+                        cmd_bench),
+    "report": Subcommand("rebuild results/summary.md from the JSON files", report_arguments, cmd_report),
+    "simspeed": Subcommand("harness vs raw simulator speed and golden speed -> simspeed.json", simspeed_arguments,
+                           cmd_simspeed),
+    "soak": Subcommand("10,000 vectors under stalls, bursts and a mid-stream reset per core -> soak.json",
+                       soak_arguments, cmd_soak),
+    "list": Subcommand("list designs and configurations", list_arguments, cmd_list),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edgebench", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    bench = sub.add_parser("bench", help="simulate designs on a dataset, check against golden, write results")
-    bench.add_argument("--design", default="all", help="design name or 'all' (see `edgebench list`)")
-    bench.add_argument("--config", default=None, help="configuration name, or 'all' (default: the design's default)")
-    bench.add_argument("--sim", default="verilator", choices=("verilator", "icarus"))
-    bench.add_argument("--dataset", default="digits",
-                       help="digits, fashion-mnist, or a directory of MNIST-format IDX files")
-    bench.add_argument("-n", type=int, default=None, help="test vectors to simulate (default: the whole test split)")
-    bench.add_argument("--seed", type=int, default=1, help="seed for random choices (default 1)")
-    bench.add_argument("--out", type=Path, default=Path("results"), help="results directory")
-    bench.add_argument("--no-measure", action="store_true",
-                       help="skip synthesis, toggle energy and the gate-level cross-check (cycles only)")
-    bench.set_defaults(func=cmd_bench)
-    report = sub.add_parser("report", help="rebuild results/summary.md from the JSON files")
-    report.add_argument("--out", type=Path, default=Path("results"))
-    report.set_defaults(func=cmd_report)
-    speed = sub.add_parser("simspeed", help="harness vs raw simulator speed and golden speed -> simspeed.json",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    speed.add_argument("--design", default="bnn", help="design name or 'all' (see `edgebench list`)")
-    speed.add_argument("--config", default=None, help="configuration (default: each design's default)")
-    speed.add_argument("--sim", default="verilator,icarus", help="simulators, comma-separated")
-    speed.add_argument("--vectors", type=int, default=None,
-                       help="vectors per run (default: 10000 on Verilator, 200 on Icarus)")
-    speed.add_argument("--repeats", type=int, default=3, help="interleaved harness/raw runs; medians are reported")
-    speed.add_argument("--seed", type=int, default=1)
-    speed.add_argument("--out", type=Path, default=Path("results"), help="results directory")
-    speed.set_defaults(func=cmd_simspeed)
-    lst = sub.add_parser("list", help="list designs and configurations")
-    lst.set_defaults(func=cmd_list)
+    parser = _Parser(prog="edgebench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(SUBCOMMANDS) + "}")
+    for name, command in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.help)
+        command.arguments(p)
+        p.set_defaults(func=command.run, parser=p)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    from golden.datasets import DatasetError
-    from golden.modelfile import ModelFileError
     from tb.runner import SimulationError
     from tb.toolchain import ToolchainError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args, extra = build_parser().parse_known_args(argv)
+        if extra:  # reported by the subcommand's parser, so the hint points at its --help
+            args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed as one line
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in each results file as the command
     try:
         return args.func(args)
-    except (CliError, ToolchainError, SimulationError, DatasetError, ModelFileError, ValueError) as exc:
-        print(f"edgebench: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    # ValueError too: design builds and simulate() report a bad configuration that way
+    except (EdgebenchError, ToolchainError, SimulationError, ValueError) as exc:
+        print(f"edgebench: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # outside `bench` (which says what it kept): nothing was half-written
+        print("edgebench: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `edgebench list | head`: the reader left; Python's recipe, no traceback at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

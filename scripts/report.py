@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from golden.errors import EdgebenchError, one_line
+from golden.modelfile import atomic_write_text
 
 REFERENCE_CLOCK_MHZ = 100.0
 
@@ -110,26 +114,174 @@ CLAIMS = (
 
 
 SIMSPEED_FILE = "simspeed.json"  # written by `edgebench simspeed`, not a bench result
+SUMMARY_FILE = "summary.md"
 
 
-def load_rows(out_dir: Path) -> dict[str, dict]:
+class ResultsFileError(EdgebenchError, ValueError):
+    """A results file is unreadable or not what `edgebench bench` / `edgebench simspeed` write; or there is none."""
+
+
+# What the summary needs from a results file, checked when it is read so that a damaged or foreign JSON file is
+# one named error instead of a traceback (or a blank row) somewhere in the tables or plots.
+REQUIRED_TEXT = ("design", "config", "simulator")
+REQUIRED_COUNTS = ("n", "mismatches")  # integers >= 0
+REQUIRED_NUMBERS = ("golden_accuracy", "rtl_accuracy")
+OPTIONAL_TEXT = ("dataset", "fpga_pnr.device")
+OBJECTS = ("fpga", "fpga.xilinx", "fpga_pnr", "energy_alternatives_pj_per_inf")  # parents of dotted fields
+# every other table column, and every field a claim compares or a plot draws: a number or null when present
+OPTIONAL_NUMBERS = tuple(dict.fromkeys(
+    [k for k, _ in (*CYCLE_COLUMNS, *MEASURE_COLUMNS)
+     if k not in (*REQUIRED_TEXT, *REQUIRED_COUNTS, *REQUIRED_NUMBERS, *OPTIONAL_TEXT, "energy_warnings")]
+    + [m for c in CLAIMS for m in (c.metric, c.datapath_metric) if m]
+    + ["gate_energy_pj_per_inf", "energy_alternatives_pj_per_inf.tables_in_sram"]
+))
+SIMSPEED_TEXT = ("design", "config", "simulator")
+SIMSPEED_NUMBERS = ("vectors", "harness_cycles_per_s", "raw_cycles_per_s", "ratio", "raw_inferences_per_s",
+                    "golden_inferences_per_s", "startup_s")
+_MISSING = object()
+
+
+def _is_number(value: object) -> bool:
+    """A finite int or float (not bool): what the tables format and the claims and plots compute with."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range: the ratios and plots could not use it
+        return False
+
+
+def _lookup(row: dict, path: str) -> object:
+    value: object = row
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _read_json(path: Path) -> object:
+    if not path.is_file():
+        raise ResultsFileError(f"{path}: not a file; results are files, remove or rename this one")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ResultsFileError(one_line(f"{path}: cannot read ({exc}); check its permissions")) from None
+    except UnicodeDecodeError:
+        raise ResultsFileError(f"{path}: not valid JSON (not UTF-8 text); re-run the bench for it") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, an over-long integer, nesting too deep
+        raise ResultsFileError(one_line(f"{path}: not valid JSON ({exc}); re-run the bench for it")) from None
+
+
+def check_row(row: dict) -> str | None:
+    """Why a bench result (a JSON object with a 'design' field) cannot be a row of the summary, or None."""
+    for key in REQUIRED_TEXT + REQUIRED_COUNTS + REQUIRED_NUMBERS:
+        if key not in row:
+            return f"missing field '{key}'"
+    for key in REQUIRED_TEXT:
+        if not isinstance(row[key], str):
+            return f"field '{key}' must be a string, found {_kind(row[key])}"
+    for key in REQUIRED_NUMBERS:  # not null either: the accuracy plot draws every measured row's rtl_accuracy
+        if not _is_number(row[key]):
+            return f"field '{key}' must be a finite number, found {row[key]!r:.40}"
+    for key in REQUIRED_COUNTS:
+        if not _is_number(row[key]) or not isinstance(row[key], int) or row[key] < 0:
+            return f"field '{key}' must be an integer >= 0, found {row[key]!r:.40}"
+    for key in OBJECTS:
+        value = _lookup(row, key)
+        if value is not _MISSING and value is not None and not isinstance(value, dict):
+            return f"field '{key}' must be an object, found {_kind(value)}"
+    for key in OPTIONAL_TEXT:
+        value = _lookup(row, key)
+        if value is not _MISSING and value is not None and not isinstance(value, str):
+            return f"field '{key}' must be a string, found {_kind(value)}"
+    for key in OPTIONAL_NUMBERS:
+        value = _lookup(row, key)
+        if value is not _MISSING and value is not None and not _is_number(value):
+            return f"field '{key}' must be a finite number, found {value!r:.40}"
+    warnings = row.get("energy_warnings")
+    if warnings is not None and (not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings)):
+        return "field 'energy_warnings' must be a list of strings"
+    parts = row.get("energy_breakdown_pj")
+    if parts is not None and (not isinstance(parts, dict) or not all(_is_number(v) for v in parts.values())):
+        return "field 'energy_breakdown_pj' must map names to finite numbers"
+    return None
+
+
+# Other subcommands keep their own JSON in the results folder; they are not bench results and are left out
+# silently. (Any other JSON without a 'design' field is left out too, with a note.)
+OTHER_OUTPUTS = (SIMSPEED_FILE, "soak.json", "mutation.json")
+
+
+def read_results_file(path: Path) -> dict | None:
+    """One results/<design>.json validated for the summary, or None when the file is JSON but no bench result
+    (no 'design' field: `{}`, an array, another tool's output). A damaged bench result (unreadable, not JSON,
+    a field of the wrong type) is a ResultsFileError naming the file and the reason."""
+    data = _read_json(path)
+    if not isinstance(data, dict) or "design" not in data:
+        return None
+    reason = check_row(data)
+    if reason is not None:
+        raise ResultsFileError(f"{path}: {reason}; re-run the bench for it or remove the file")
+    return data
+
+
+def results_files(out_dir: Path) -> list[Path]:
+    return [p for p in sorted(out_dir.glob("*.json")) if p.name not in OTHER_OUTPUTS]
+
+
+def load_rows(out_dir: Path, skip: tuple[str, ...] = (), notes: list[str] | None = None) -> dict[str, dict]:
+    """Every bench result in out_dir by name (file stem). `skip`: files a bench run is about to replace.
+    `notes` receives one line per JSON file left out because it is no bench result."""
     rows = {}
-    for path in sorted(out_dir.glob("*.json")):
-        if path.name == SIMSPEED_FILE:
+    for path in results_files(out_dir):
+        if path.name in skip:
             continue
-        try:
-            rows[path.stem] = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc}); re-run the bench for it") from None
+        row = read_results_file(path)
+        if row is not None:
+            rows[path.stem] = row
+        elif notes is not None:
+            notes.append(f"{path}: not a bench result (no 'design' field), left out of the summary")
     return rows
 
 
-def simspeed_table(out_dir: Path) -> list[str]:
-    """The simulation-speed section from simspeed.json, when `edgebench simspeed` has written one."""
+def load_simspeed(out_dir: Path) -> dict[str, dict]:
+    """The runs of simspeed.json (empty when `edgebench simspeed` has not written one), validated."""
     path = out_dir / SIMSPEED_FILE
     if not path.exists():
+        return {}
+    data = _read_json(path)
+    runs = data.get("runs") if isinstance(data, dict) else None
+    reason = None
+    if not isinstance(runs, dict):
+        reason = "expected {\"runs\": {...}}"
+    else:
+        for name, run in runs.items():
+            if not isinstance(run, dict):
+                reason = f"run {name!r} must be an object, found {_kind(run)}"
+            else:
+                bad = [k for k in SIMSPEED_TEXT if not isinstance(run.get(k), str)]
+                bad += [k for k in SIMSPEED_NUMBERS if not _is_number(run.get(k))]
+                if bad:
+                    reason = f"run {name!r}: field '{bad[0]}' missing or of the wrong type"
+            if reason:
+                break
+    if reason:
+        raise ResultsFileError(f"{path}: {reason}; re-run `edgebench simspeed` or remove the file")
+    return runs
+
+
+def simspeed_table(runs: dict[str, dict]) -> list[str]:
+    """The simulation-speed section from simspeed.json's runs, when `edgebench simspeed` has written one."""
+    if not runs:
         return []
-    runs = json.loads(path.read_text()).get("runs", {})
     lines = ["## Simulation speed", "",
              "`edgebench simspeed`: the HDL-driven harness (every result checked) against the simulator alone on the "
              "same vectors (Verilator: plain C++ testbench at -O3; Icarus: the same harness without cocotb); medians "
@@ -207,6 +359,16 @@ def claims_table(rows: dict[str, dict]) -> list[str]:
     return lines + ["", legend, ""] + notes
 
 
+def _save_png(fig: object, path: Path) -> None:
+    """Written under a temporary name and renamed, like every results file: an interrupt leaves no half PNG."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, dpi=120, format="png")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def plots(rows: dict[str, dict], out_dir: Path) -> list[Path]:
     import matplotlib
 
@@ -229,7 +391,7 @@ def plots(rows: dict[str, dict], out_dir: Path) -> list[Path]:
     ax.grid(alpha=0.3)
     written.append(out_dir / "accuracy_vs_energy.png")
     fig.tight_layout()
-    fig.savefig(written[-1], dpi=120)
+    _save_png(fig, written[-1])
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -247,14 +409,14 @@ def plots(rows: dict[str, dict], out_dir: Path) -> list[Path]:
     ax.grid(alpha=0.3)
     written.append(out_dir / "throughput_vs_area.png")
     fig.tight_layout()
-    fig.savefig(written[-1], dpi=120)
+    _save_png(fig, written[-1])
     plt.close(fig)
 
     parts = ("registers", "logic", "memories", "io")
     fig, ax = plt.subplots(figsize=(8, 4.5))
     bottom = [0.0] * len(names)
     for part in parts:
-        vals = [measured[n]["energy_breakdown_pj"].get(part, 0.0) for n in names]
+        vals = [(measured[n].get("energy_breakdown_pj") or {}).get(part, 0.0) for n in names]
         ax.bar(names, vals, bottom=bottom, label=part)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     ax.set_ylabel("pJ per inference")
@@ -263,7 +425,7 @@ def plots(rows: dict[str, dict], out_dir: Path) -> list[Path]:
     ax.tick_params(axis="x", labelrotation=45)
     written.append(out_dir / "energy_breakdown.png")
     fig.tight_layout()
-    fig.savefig(written[-1], dpi=120)
+    _save_png(fig, written[-1])
     plt.close(fig)
     return written
 
@@ -275,9 +437,8 @@ def _table(rows: dict[str, dict], columns: tuple[tuple[str, str], ...]) -> list[
     return lines
 
 
-def write_summary(out_dir: Path) -> Path:
-    """results/summary.md (one row per results/*.json, the claims table) and the PNG plots."""
-    rows = load_rows(out_dir)
+def summary_lines(rows: dict[str, dict], runs: dict[str, dict], pngs: list[Path]) -> list[str]:
+    """summary.md's text from validated rows (load_rows), simspeed runs (load_simspeed) and the plots' paths."""
     lines = [
         "# edgebench summary",
         "",
@@ -307,10 +468,24 @@ def write_summary(out_dir: Path) -> Path:
         lines += ["", "Energy warnings:", "", *warned]
     lines += ["", "## Seed-paper claims, measured here on the same data with the same bench settings", ""]
     lines += claims_table(rows)
-    lines += simspeed_table(out_dir)
-    pngs = plots(rows, out_dir)
+    lines += simspeed_table(runs)
     if pngs:
         lines += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in pngs]
-    path = out_dir / "summary.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return lines
+
+
+def write_summary(out_dir: Path, notes: list[str] | None = None) -> Path:
+    """results/summary.md (one row per bench result in results/*.json, the claims table) and the PNG plots;
+    `notes` receives a line per JSON file left out (load_rows).
+
+    Every file is read and checked before anything is written, and each output appears complete (temporary
+    name + rename): a malformed file or an interrupt leaves the previous summary, never half of a new one."""
+    notes = [] if notes is None else notes
+    rows = load_rows(out_dir, notes=notes)
+    if not rows:
+        others = f" ({len(notes)} other JSON files there have none)" if notes else ""
+        raise ResultsFileError(f"{out_dir}: no bench results (*.json with a 'design' field) to summarize{others}; "
+                               f"run `edgebench bench --design NAME --out {out_dir}` first")
+    runs = load_simspeed(out_dir)
+    pngs = plots(rows, out_dir)
+    return atomic_write_text(out_dir / SUMMARY_FILE, "\n".join(summary_lines(rows, runs, pngs)) + "\n")

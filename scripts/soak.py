@@ -20,23 +20,27 @@ from pathlib import Path
 from tqdm import tqdm
 
 from golden.designs import DESIGNS, get_design
+from golden.errors import EdgebenchError
 from tb.runner import LONG_TEST, RESET_TEST, SimulationError, simulate
 from tb.toolchain import SIMULATORS, ToolchainError
 
 SOAK_FILE = "soak.json"
 
 
-class SoakError(Exception):
+class SoakError(EdgebenchError):
     """A user error: printed as one line, exit status 2."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--design", default="all", help="design name or 'all' (see `edgebench list`)")
+    parser.add_argument("--design", default="all",
+                        help="design name or 'all' (see `edgebench list`) (default: %(default)s)")
     parser.add_argument("--config", default=None, help="configuration, or 'all' (default: each design's default)")
-    parser.add_argument("--sim", default=",".join(SIMULATORS), help="simulators, comma-separated")
-    parser.add_argument("-n", "--vectors", type=int, default=10_000, help="vectors per run")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the vectors and the stall schedule")
-    parser.add_argument("--out", type=Path, default=Path("results"), help="results directory")
+    parser.add_argument("--sim", default=",".join(SIMULATORS),
+                        help="simulators, comma-separated (default: %(default)s)")
+    parser.add_argument("-n", "--vectors", type=int, default=10_000, help="vectors per run (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="seed of the vectors and the stall schedule (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: %(default)s)")
 
 
 def _cases(args: argparse.Namespace) -> list[tuple[str, str, str]]:
@@ -122,8 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="edgebench soak", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(prog="edgebench soak", description=__doc__.split("\n")[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
     args.command = "edgebench soak " + shlex.join(sys.argv[1:] if argv is None else argv)
