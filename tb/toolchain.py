@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from golden.errors import EdgebenchError
+
 SIMULATORS = ("icarus", "verilator")
 PINNED = {"cocotb": "2.1.", "cocotb-bus": "0.3.", "pyuvm": "5.0."}
 INSTALL_HINT = "run `make venv` (or `pip install -e .`) in the edgebench checkout"
@@ -27,7 +29,7 @@ FAST_MAKE_VARS = ("OPT_FAST=-O3", "OPT_GLOBAL=-O3")
 TIMING_MAKE_VARS = ("CFG_CXXFLAGS_COROUTINES=-fcoroutines", "CFG_CXXFLAGS_STD=-std=c++20")
 
 
-class ToolchainError(RuntimeError):
+class ToolchainError(EdgebenchError, RuntimeError):
     """A simulator, compiler or Python package is missing or too old; the message says how to fix it."""
 
 
