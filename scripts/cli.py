@@ -400,6 +400,15 @@ def cmd_soak(args: argparse.Namespace) -> int:
     return soak.run(args)
 
 
+def cmd_mutants(args: argparse.Namespace) -> int:
+    from scripts import mutants
+
+    check_out_dir(args.out)
+    check_seed(args.seed)
+    args.command = "edgebench " + shlex.join(args.argv)
+    return mutants.run(args)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from golden.designs import DESIGNS
 
@@ -460,6 +469,12 @@ def soak_arguments(p: argparse.ArgumentParser) -> None:
     soak.add_arguments(p)
 
 
+def mutants_arguments(p: argparse.ArgumentParser) -> None:
+    from scripts import mutants
+
+    mutants.add_arguments(p)
+
+
 def list_arguments(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -480,6 +495,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                            cmd_simspeed),
     "soak": Subcommand("10,000 vectors under stalls, bursts and a mid-stream reset per core -> soak.json",
                        soak_arguments, cmd_soak),
+    "mutants": Subcommand("mutation score: single-point RTL mutants against the tests -> mutation.json",
+                          mutants_arguments, cmd_mutants),
     "list": Subcommand("list designs and configurations", list_arguments, cmd_list),
 }
 
