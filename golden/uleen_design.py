@@ -36,12 +36,14 @@ class UleenHwConfig:
 _SINGLE = UleenTrainConfig(bits_per_feature=4, submodels=(Sub(8, 64, 2),))  # 256 bits, 32 filters
 _ENSEMBLE = UleenTrainConfig(bits_per_feature=6, submodels=(Sub(8, 64, 2), Sub(12, 128, 2), Sub(16, 256, 2)))
 _PRUNED = UleenTrainConfig(bits_per_feature=6, submodels=_ENSEMBLE.submodels, prune_fraction=0.3)
+_PAIR = UleenTrainConfig(bits_per_feature=4, submodels=(Sub(8, 64, 2), Sub(16, 128, 2)))  # 256 bits: 32, 16 filters
 
 CONFIGS: dict[str, UleenHwConfig] = {
     # II = max(beats, k * ceil(F / U)) per submodel; values in the comments
     "single": UleenHwConfig(64, (16,), _SINGLE),  # beats 4, 2*ceil(32/16)=4 -> 4 (bus-bound)
     "ensemble": UleenHwConfig(64, (16, 16, 12), _ENSEMBLE),  # 384 bits: beats 6; 2*3, 2*2, 2*2 -> 6
     "pruned": UleenHwConfig(64, (16, 16, 12), _PRUNED),  # as ensemble, 30 % of filters pruned -> 6
+    "pair": UleenHwConfig(64, (16, 4), _PAIR),  # two submodels (the third slot empty): beats 4; 2*2, 2*4 -> 8
     "bw32-u8": UleenHwConfig(32, (8,), _SINGLE),  # beats 8, 2*4=8 -> 8
     "bw64-u32": UleenHwConfig(64, (32,), _SINGLE),  # beats 4, 2*1=2 -> 4 (bus-bound, spare hash units)
     "bw128-u4": UleenHwConfig(128, (4,), _SINGLE),  # beats 2, 2*8=16 -> 16 (hash-bound)

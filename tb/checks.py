@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tb.runner import CHECK_TESTS, LONG_TEST, RESET_TEST, SimResult, SimulationError, simulate
+from tb.runner import (
+    CHECK_TESTS,
+    FRAME_VECTORS,
+    FRAMES_TEST,
+    LONG_TEST,
+    RESET_TEST,
+    SimResult,
+    SimulationError,
+    simulate,
+)
 from tb.toolchain import SIMULATORS, ToolchainError
 
 
@@ -48,6 +57,7 @@ def check_core(design: str, config: str, sim: str, seed: int, n: int = 40) -> Si
         f"measured II {streaming['ii_cycles']} != bound {result.core.ii_bound} {log_hint}"
     )
     assert result.metrics[LONG_TEST]["compared"] == LONG_VECTORS[sim], log_hint
+    assert result.metrics[FRAMES_TEST]["compared"] == FRAME_VECTORS, log_hint
     reset = result.metrics[RESET_TEST]
     assert reset["reset_cycle"] is not None and reset["compared"] == n, f"mid-stream reset: {reset} {log_hint}"
     assert result.failed == 0, f"{result.failed} of {result.tests} cocotb tests failed {log_hint}"

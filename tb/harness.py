@@ -95,16 +95,19 @@ def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, re
 
 
 def write_run(run_dir: Path, beats: list[list[int]], bus_width: int, schedule: np.ndarray | None,
-              watchdog: int, reset_at: int = 0) -> None:
-    """The files one harness run reads. reset_at > 0: reset is asserted again from that cycle (mid-stream)."""
+              watchdog: int, reset_at: int = 0, lasts: list[bool] | None = None) -> None:
+    """The files one harness run reads. reset_at > 0: reset is asserted again from that cycle (mid-stream).
+    lasts: per vector, whether in_last marks its final beat (default: all do)."""
     n_beats = sum(len(vector) for vector in beats)
     if n_beats > MAX_BEATS or len(beats) > MAX_VECTORS:
         raise ValueError(f"{len(beats)} vectors / {n_beats} beats exceed one HDL-driven run "
                          f"({MAX_VECTORS} / {MAX_BEATS}); run fewer vectors (-n)")
     words = []
-    for vector in beats:
+    for v, vector in enumerate(beats):
+        last = 1 if lasts is None or lasts[v] else 0
         for i, beat in enumerate(vector):
-            words.append(f"{(int(i == len(vector) - 1) << bus_width) | beat:x}")
+            ends = int(i == len(vector) - 1)
+            words.append(f"{(ends << (bus_width + 1)) | ((ends & last) << bus_width) | beat:x}")
     (run_dir / BEATS_FILE).write_text("\n".join(words) + "\n")
     if schedule is not None:
         (run_dir / SCHED_FILE).write_text("\n".join(f"{v:x}" for v in schedule.tolist()) + "\n")

@@ -32,7 +32,9 @@ ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStal
              "CornerStalls")
 LONG_TEST = "LongStalls"  # runs the "long" vector set (make_vector_sets' n_long) under stalls
 RESET_TEST = "ResetMidStream"  # reset part-way through the dataset sequence (HDL-driven only)
-CHECK_TESTS = (*ALL_TESTS, LONG_TEST, RESET_TEST)  # what tb/checks.check_core (and a mutant's kill check) runs
+FRAMES_TEST = "FrameVariants"  # short frames and frames without in_last, under stalls (HDL-driven only)
+# what tb/checks.check_core (and a mutant's kill check) runs
+CHECK_TESTS = (*ALL_TESTS, LONG_TEST, RESET_TEST, FRAMES_TEST)
 
 
 class SimulationError(RuntimeError):
@@ -68,10 +70,26 @@ def corner_vectors(input_bits: int) -> np.ndarray:
     return np.stack([np.zeros(input_bits), np.ones(input_bits), alternating, 1 - alternating]).astype(np.uint8)
 
 
+FRAME_VECTORS = 32  # the "frames" set: random vectors framed three ways (make_frames)
+
+
+def make_frames(input_bits: int, bus_width: int, n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Random vectors, each framed one of three ways the stream interface allows (rtl/README.md): every beat with
+    in_last on the final one; every beat without in_last (the vector ends by its beat count); a short frame of
+    1..beats-1 beats ending with in_last (vectors of one beat cannot be short). The bits a short frame never sends
+    are zero, as the core reads them. Returns (bits, beats sent, in_last on the final beat sent)."""
+    n_beats = -(-input_bits // bus_width)
+    bits = rng.integers(0, 2, size=(n, input_bits), dtype=np.uint8)
+    kinds = rng.integers(0, 3 if n_beats > 1 else 2, size=n)  # 0 full + in_last, 1 full without, 2 short
+    sent = np.where(kinds == 2, rng.integers(1, max(2, n_beats), size=n), n_beats)
+    bits[np.arange(input_bits)[None, :] >= (sent * bus_width)[:, None]] = 0
+    return bits, sent, (kinds != 1).astype(np.uint8)
+
+
 def make_vector_sets(core: CoreBuild, x: np.ndarray, y: np.ndarray, n_random: int, seed: int,
                      n_long: int = 0) -> list[VectorSet]:
-    """dataset (with labels), random bits, corner patterns, and `n_long` vectors for long runs: the dataset's
-    vectors and random ones, half each, in a seeded order."""
+    """dataset (with labels), random bits, corner patterns, `n_long` vectors for long runs (the dataset's vectors
+    and random ones, half each, in a seeded order), and random vectors in every framing (make_frames)."""
     rng = np.random.default_rng(seed)
     encoded = core.encode(x)
     random_bits = rng.integers(0, 2, size=(n_random, core.input_bits), dtype=np.uint8)
@@ -89,6 +107,11 @@ def make_vector_sets(core: CoreBuild, x: np.ndarray, y: np.ndarray, n_random: in
         if labels is None:
             labels = np.full(len(bits), -1)
         sets.append(VectorSet(name, bits, classes, scores if core.score_width else None, labels))
+    # its own random stream: the other sets stay what they were for a seed
+    bits, sent, last = make_frames(core.input_bits, core.bus_width, FRAME_VECTORS, np.random.default_rng([seed, 2]))
+    classes, scores = core.golden(bits)
+    sets.append(VectorSet("frames", bits, classes, scores if core.score_width else None, np.full(len(bits), -1),
+                          sent, last))
     return sets
 
 

@@ -6,7 +6,14 @@ stalls on the dataset also checks that the measured initiation interval equals t
 
 import pyuvm
 
-from tb.uvm_env import CornerCaseSequence, DatasetReplaySequence, LongSequence, RandomVectorSequence, StreamTest
+from tb.uvm_env import (
+    CornerCaseSequence,
+    DatasetReplaySequence,
+    FrameSequence,
+    LongSequence,
+    RandomVectorSequence,
+    StreamTest,
+)
 
 
 @pyuvm.test()
@@ -55,3 +62,11 @@ class ResetMidStream(StreamTest):
     with the first vector without one, and every result after the reset must match too."""
 
     SEQUENCE, STALLS, RESET_MID_STREAM = DatasetReplaySequence, True, True
+
+
+@pyuvm.test()
+class FrameVariants(StreamTest):
+    """Every framing the stream interface allows, under stalls: short frames (the unsent beats read as zero) and
+    frames that end by their beat count without in_last, between plain ones."""
+
+    SEQUENCE, STALLS, HDL_ONLY = FrameSequence, True, True

@@ -56,9 +56,10 @@ MAX_REPORTED_MISMATCHES = 10
 
 class StreamItem(uvm_sequence_item):
     def __init__(self, name: str, index: int, beats: list[int], exp_class: int,
-                 exp_scores: list[int] | None, label: int):
+                 exp_scores: list[int] | None, label: int, last: bool = True):
         super().__init__(name)
         self.index, self.beats, self.exp_class, self.exp_scores, self.label = index, beats, exp_class, exp_scores, label
+        self.last = last  # in_last marks the final beat (else the frame ends by its beat count)
 
     def __str__(self) -> str:
         return f"#{self.index} class={self.exp_class} scores={self.exp_scores}"
@@ -73,10 +74,12 @@ class VectorSetSequence(uvm_sequence):
         spec: SimSpec = ConfigDB().get(None, "", "SPEC")
         vectors: VectorSet = load_set(spec.vectors_path, self.vector_set)
         beats = pack_beats(vectors.bits, spec.bus_width)
+        framed = vectors.frame_beats is not None and vectors.frame_last is not None
         for i in range(len(vectors)):
             scores = None if vectors.scores is None else [int(s) for s in vectors.scores[i]]
-            item = StreamItem(f"{self.vector_set}{i}", i, beats[i], int(vectors.classes[i]), scores,
-                              int(vectors.labels[i]))
+            vector_beats = beats[i][:int(vectors.frame_beats[i])] if framed else beats[i]
+            item = StreamItem(f"{self.vector_set}{i}", i, vector_beats, int(vectors.classes[i]), scores,
+                              int(vectors.labels[i]), bool(vectors.frame_last[i]) if framed else True)
             await self.start_item(item)
             await self.finish_item(item)
 
@@ -93,6 +96,12 @@ class CornerCaseSequence(VectorSetSequence):
     vector_set = "corner"
 
 
+class FrameSequence(VectorSetSequence):
+    """Random vectors as short frames, frames without in_last and plain ones (tb/runner.make_frames)."""
+
+    vector_set = "frames"
+
+
 class LongSequence(VectorSetSequence):
     """Thousands of vectors (dataset and random), for long runs under stalls in the HDL-driven mode."""
 
@@ -107,6 +116,7 @@ class StreamDriver(uvm_driver):
         self.expected_ap = uvm_analysis_port("expected_ap", self)
         self.hdl_driven = ConfigDB().get(self, "", "SPEC").drive == "hdl"
         self.collected: list[list[int]] = []
+        self.lasts: list[bool] = []
         self.idle_cycles = 0
 
     def start_of_simulation_phase(self) -> None:
@@ -121,6 +131,7 @@ class StreamDriver(uvm_driver):
             self.expected_ap.write(item)  # the core is in-order: expectations queue in send order
             if self.hdl_driven:
                 self.collected.append(item.beats)
+                self.lasts.append(item.last)
             else:
                 await self.bfm.send(item.beats)
                 self.idle_cycles = self.bfm.idle_cycles
@@ -260,6 +271,7 @@ class StreamTest(uvm_test):
     STALLS = False
     CHECK_II = False
     RESET_MID_STREAM = False  # HDL-driven only: reset once, part-way through the stream (tb/harness.write_run)
+    HDL_ONLY = False  # the test needs the HDL harness (framing or reset the per-cycle BFM does not do)
 
     def build_phase(self) -> None:
         import os
@@ -277,7 +289,7 @@ class StreamTest(uvm_test):
 
     async def run_phase(self) -> None:
         self.raise_objection()
-        if self.RESET_MID_STREAM and self.spec.drive != "hdl":
+        if (self.HDL_ONLY or self.RESET_MID_STREAM) and self.spec.drive != "hdl":
             raise AssertionError(f"{type(self).__name__} needs the HDL-driven harness (drive='hdl')")
         if self.spec.drive == "hdl":
             await self.run_hdl_driven()
@@ -337,7 +349,7 @@ class StreamTest(uvm_test):
         reset_at = self.reset_cycle(len(beats))
         # the watchdog: no beat taken and no result for this many cycles ends the run at once
         write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound,
-                  reset_at=reset_at)
+                  reset_at=reset_at, lasts=self.env.driver.lasts)
         harness.start.value = 1
         step = Timer(1000 * self.spec.clock_period_ns, unit="ns")  # loading and writing take one edge each
         await First(RisingEdge(harness.loaded), step)  # files in memory: the timed stretch is the run itself

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-SETS = ("dataset", "random", "corner", "long")
+SETS = ("dataset", "random", "corner", "long", "frames")
 
 
 @dataclass
@@ -22,6 +22,10 @@ class VectorSet:
     classes: np.ndarray  # (N,) golden class
     scores: np.ndarray | None  # (N, n_classes) golden scores, None when the core does not expose them
     labels: np.ndarray  # (N,) dataset labels, -1 where there is none (random / corner vectors)
+    # How each vector is framed on the bus (None: every beat, in_last on the final one): beats sent, and whether
+    # in_last marks the final beat sent (a frame may also end by its beat count, rtl/README.md)
+    frame_beats: np.ndarray | None = None
+    frame_last: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.bits.shape[0])
@@ -62,6 +66,9 @@ def save_sets(path: Path, sets: list[VectorSet]) -> None:
         arrays[f"{s.name}_labels"] = s.labels.astype(np.int64)
         if s.scores is not None:
             arrays[f"{s.name}_scores"] = s.scores.astype(np.int64)
+        if s.frame_beats is not None and s.frame_last is not None:
+            arrays[f"{s.name}_frame_beats"] = s.frame_beats.astype(np.int64)
+            arrays[f"{s.name}_frame_last"] = s.frame_last.astype(np.uint8)
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez(tmp, **arrays)
     tmp.replace(path)
@@ -69,5 +76,8 @@ def save_sets(path: Path, sets: list[VectorSet]) -> None:
 
 def load_set(path: str | Path, name: str) -> VectorSet:
     with np.load(path, allow_pickle=False) as npz:
-        scores = npz[f"{name}_scores"] if f"{name}_scores" in npz.files else None
-        return VectorSet(name, npz[f"{name}_bits"], npz[f"{name}_classes"], scores, npz[f"{name}_labels"])
+        def optional(key: str) -> np.ndarray | None:
+            return npz[f"{name}_{key}"] if f"{name}_{key}" in npz.files else None
+
+        return VectorSet(name, npz[f"{name}_bits"], npz[f"{name}_classes"], optional("scores"),
+                         npz[f"{name}_labels"], optional("frame_beats"), optional("frame_last"))

@@ -10,7 +10,8 @@
 //                 >= reset_at that finds a vector part-way in (or every beat sent, or vectors of one beat);
 //                 results not yet taken are lost, so the stream resumes from the first vector without a result
 //                 (every vector still gets exactly one result, in order)
-//   <BEATS_FILE>  $readmemh, one input beat per line, hex of {last, data}
+//   <BEATS_FILE>  $readmemh, one input beat per line, hex of {ends_vector, last, data}: `last` is what in_last
+//                 shows, `ends_vector` the harness's own bookkeeping (a frame may end without in_last)
 //   <SCHED_FILE>  $readmemh, one entry per cycle (wrapping every 2^SCHED_AW cycles):
 //                 bit 0 = no new beat starts this cycle (input idle), bit 1 = out_ready low (back-pressure)
 //   <OUT_FILE>    "O <reset release time, ns>", "I <cycle>" per accepted first beat,
@@ -55,7 +56,7 @@ module stream_harness #(
     reg done   /* verilator public_flat_rw */;  // OUT_FILE is written and closed
 
     reg [1:0]         sched      [0:(1 << SCHED_AW)-1];
-    reg [BUS_WIDTH:0] beats      [0:(1 << BEATS_AW)-1];
+    reg [BUS_WIDTH+1:0] beats    [0:(1 << BEATS_AW)-1];
     integer           in_cycles  [0:RESULTS_DEPTH-1];
     integer           vec_start  [0:RESULTS_DEPTH-1];  // each vector's first beat (mid-stream reset only)
     integer           res_valid  [0:RESULTS_DEPTH-1];
@@ -66,6 +67,7 @@ module stream_harness #(
     reg [2:0] state;
     reg [1:0] next_sched;  // the schedule entry of the cycle being set up
     reg first_beat, draining;
+    reg in_ends;  // the beat on the bus ends its vector
     integer fd, scanned, i;
     integer n_vectors, n_beats, use_sched, watchdog, timeout, reset_at, reset_cycle, resumed_from;
     integer beats_sent, beats_loaded, n_inputs, results, cycle, quiet, idle, backpressure, drain, reset_left;
@@ -78,6 +80,7 @@ module stream_harness #(
         in_data = {BUS_WIDTH{1'b0}};
         in_valid = 1'b0;
         in_last = 1'b0;
+        in_ends = 1'b0;
         out_ready = 1'b0;
         loaded = 1'b0;
         ran = 1'b0;
@@ -97,7 +100,7 @@ module stream_harness #(
     task automatic present_next_beat;
         begin
             if (beats_loaded < n_beats && !next_sched[0]) begin
-                {in_last, in_data} <= beats[beats_loaded[BEATS_AW-1:0]];
+                {in_ends, in_last, in_data} <= beats[beats_loaded[BEATS_AW-1:0]];
                 in_valid <= 1'b1;
                 beats_loaded = beats_loaded + 1;
             end else begin
@@ -124,7 +127,7 @@ module stream_harness #(
                 vec_start[0] = 0;
                 scanned = 1;  // reused as the vector count
                 for (i = 0; i < n_beats - 1 && scanned < RESULTS_DEPTH; i = i + 1) begin
-                    if (beats[i[BEATS_AW-1:0]][BUS_WIDTH]) begin
+                    if (beats[i[BEATS_AW-1:0]][BUS_WIDTH+1]) begin
                         vec_start[scanned[RESULTS_AW-1:0]] = i + 1;
                         scanned = scanned + 1;
                     end
@@ -197,7 +200,7 @@ module stream_harness #(
                         if (n_inputs < RESULTS_DEPTH) in_cycles[n_inputs[RESULTS_AW-1:0]] = cycle;
                         n_inputs = n_inputs + 1;
                     end
-                    first_beat = in_last;
+                    first_beat = in_ends;
                 end
                 if (out_valid) begin
                     if (valid_since < 0) valid_since = cycle;
