@@ -1176,9 +1176,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max", type=int, default=160, help="mutants in total, spread over the files" + default)
     parser.add_argument("--min-per-file", type=int, default=3, help="at least this many mutants per file" + default)
     parser.add_argument("--file", action="append", default=None, metavar="PATH",
-                        help="mutate only this RTL file (repeatable), e.g. rtl/common/stream_fifo.v")
+                        help="mutate only this RTL file (repeatable), e.g. rtl/common/stream_fifo.v "
+                             "(default: every file)")
     parser.add_argument("--config", action="append", default=None, metavar="NAME",
-                        help="kill only with these configurations (repeatable): design/config, design/*, unit:...")
+                        help="kill only with these configurations (repeatable): design/config, design/*, unit:... "
+                             "(default: every configuration that builds the file)")
     parser.add_argument("--jobs", type=int, default=2, help="mutants run in parallel" + default)
     parser.add_argument("-n", type=int, default=Settings.n, help="dataset vectors per core test" + default)
     parser.add_argument("--long-cycles", type=int, default=Settings.long_cycles,
@@ -1187,7 +1189,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a mutant's timeout per configuration: factor x baseline + margin" + default)
     parser.add_argument("--timeout-margin", type=float, default=Settings.timeout_margin_s, help="seconds" + default)
     parser.add_argument("--out", type=Path, default=Path("results"), help="results directory" + default)
-    parser.add_argument("--list", action="store_true", help="print the sampled mutants and exit")
+    parser.add_argument("--list", action="store_true", help="print the sampled mutants and exit (default: off)")
 
 
 def _selected_files(names: Sequence[str] | None) -> list[Path]:

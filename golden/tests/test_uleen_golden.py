@@ -141,7 +141,8 @@ def test_pruning_drops_fraction_per_class() -> None:
 
 
 def test_ii_bound_formula() -> None:
-    expected = {"single": 4, "ensemble": 6, "pruned": 6, "bw32-u8": 8, "bw64-u32": 4, "bw128-u4": 16, "bw16-u2": 32}
+    expected = {"single": 4, "ensemble": 6, "pruned": 6, "pair": 8, "bw32-u8": 8, "bw64-u32": 4, "bw128-u4": 16,
+                "bw16-u2": 32}
     for name, hw in uleen_design.CONFIGS.items():
         bits = 64 * hw.train.bits_per_feature
         assert uleen_design.ii_bound(bits, hw) == expected[name], name
