@@ -14,7 +14,7 @@ from tb.runner import (
     SimulationError,
     simulate,
 )
-from tb.toolchain import SIMULATORS, ToolchainError
+from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
 
 
 def sim_cases(configs: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
@@ -24,6 +24,14 @@ def sim_cases(configs: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
 
 def case_ids(cases: list[tuple[str, ...]]) -> list[str]:
     return ["-".join(case) for case in cases]
+
+
+def require_simulator(sim: str) -> dict:
+    """The simulator's tool versions, or the test fails with the one line saying how to install it."""
+    try:
+        return ensure_simulator(sim)
+    except ToolchainError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def simulate_or_fail(design: str, config: str, sim: str, **kwargs: object) -> SimResult:

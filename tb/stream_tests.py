@@ -61,7 +61,7 @@ class ResetMidStream(StreamTest):
     """Reset asserted once part-way through, under stalls: the results not yet taken are lost, the stream resumes
     with the first vector without one, and every result after the reset must match too."""
 
-    SEQUENCE, STALLS, RESET_MID_STREAM = DatasetReplaySequence, True, True
+    SEQUENCE, STALLS, RESET_MID_STREAM, HDL_ONLY = DatasetReplaySequence, True, True, True
 
 
 @pyuvm.test()

@@ -12,7 +12,8 @@ import pytest
 
 from golden.core import REPO_ROOT, RTL_DIR
 from tb.builds import build, run_cocotb
-from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
+from tb.checks import require_simulator
+from tb.toolchain import SIMULATORS
 
 MAC_DIR = RTL_DIR / "mac"
 # (toplevel, IN_W, ACC_W, W_W, NA)
@@ -44,10 +45,7 @@ def _params(top: str, in_w: int, acc_w: int, w_w: int, na: int) -> dict[str, int
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_lane(sim: str, lane: tuple, seed: int) -> None:
     top, in_w, acc_w, w_w, na = lane
-    try:
-        ensure_simulator(sim)
-    except ToolchainError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    require_simulator(sim)
     run_dir = REPO_ROOT / "sim_build" / f"maclane-{'-'.join(map(str, lane))}-{sim}"
     run_dir.mkdir(parents=True, exist_ok=True)
     runner, build_dir, _ = build(sim, [MAC_DIR / f"{top}.v"], top, _params(*lane), public={top: ["*"]})

@@ -8,8 +8,9 @@ import pytest
 
 from golden.core import REPO_ROOT
 from tb.builds import build, run_cocotb
+from tb.checks import require_simulator
 from tb.harness import CHECKER_SOURCE, PROTOCOL_PREFIX
-from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
+from tb.toolchain import SIMULATORS
 
 TOP = "stream_protocol_checker"
 # What tb/protocol_checker_tests.py breaks, in order: (reset or after reset, cycle count, rule). The cycle counts
@@ -28,10 +29,7 @@ EXPECTED_X = [
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_checker_flags_each_breach(sim: str, seed: int) -> None:
-    try:
-        ensure_simulator(sim)
-    except ToolchainError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    require_simulator(sim)
     run_dir = REPO_ROOT / "sim_build" / f"protocol-checker-{sim}"
     run_dir.mkdir(parents=True, exist_ok=True)
     runner, build_dir, _ = build(sim, [CHECKER_SOURCE], TOP, {"WIDTH": 8, "MAX_REPORTS": 16},

@@ -14,7 +14,8 @@ import pytest
 
 from golden.core import REPO_ROOT, RTL_DIR
 from tb.builds import build, run_cocotb
-from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
+from tb.checks import require_simulator
+from tb.toolchain import SIMULATORS
 
 FIFO_RTL = RTL_DIR / "common" / "stream_fifo.v"
 PIPE_RTL = RTL_DIR / "lutnet" / "lutnet_pipe_reg.v"
@@ -68,10 +69,7 @@ def run_unit(sim: str, source: Path, top: str, params: dict[str, int], tests: li
              repro: str) -> tuple[int, int, list[str]]:
     """Build `source` with `top` and `params`, run `tests` from tb.stream_unit_tests in its own run directory;
     returns (tests run, tests failed, failure messages)."""
-    try:
-        ensure_simulator(sim)
-    except ToolchainError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    require_simulator(sim)
     run_dir = RUN_ROOT / f"{tag}-{sim}"
     run_dir.mkdir(parents=True, exist_ok=True)
     runner, build_dir, _ = build(sim, [source], top, params, public={top: ["*"]}, quick=True)

@@ -14,8 +14,8 @@ import pytest
 from golden import uleen, uleen_design
 from golden.core import REPO_ROOT, RTL_DIR
 from tb.builds import build, run_cocotb
+from tb.checks import require_simulator
 from tb.runner import BUILD_ROOT
-from tb.toolchain import ToolchainError, ensure_simulator
 
 SIM = "icarus"
 
@@ -28,10 +28,7 @@ def _pack(values: np.ndarray, width: int) -> int:
 
 
 def run_unit(toplevel: str, testcase: str, params: dict, spec: dict, tag: str) -> None:
-    try:
-        ensure_simulator(SIM)
-    except ToolchainError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    require_simulator(SIM)
     run_dir = BUILD_ROOT / f"uleen-unit-{tag}-{SIM}"
     run_dir.mkdir(parents=True, exist_ok=True)
     spec_path = run_dir / "unit_spec.json"

@@ -289,7 +289,7 @@ class StreamTest(uvm_test):
 
     async def run_phase(self) -> None:
         self.raise_objection()
-        if (self.HDL_ONLY or self.RESET_MID_STREAM) and self.spec.drive != "hdl":
+        if self.HDL_ONLY and self.spec.drive != "hdl":
             raise AssertionError(f"{type(self).__name__} needs the HDL-driven harness (drive='hdl')")
         if self.spec.drive == "hdl":
             await self.run_hdl_driven()
