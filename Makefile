@@ -14,8 +14,8 @@ test: venv tools
 	$(VENV)/bin/python -m pytest -n auto
 
 lint: venv
-	$(VENV)/bin/ruff check golden tb scripts noxfile.py
-	$(VENV)/bin/python -m pytest -q tb/test_lint.py
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest -q tests/test_lint.py
 
 report: venv
 	$(VENV)/bin/edgebench report --out results/

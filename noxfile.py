@@ -29,7 +29,7 @@ def soak(session: nox.Session) -> None:
     """10,000 vectors under stalls, bursts and a mid-stream reset, every core on both simulators (nightly: about
     an hour, nearly all of it Icarus)."""
     session.install("-e", ".")
-    session.run("python", "-m", "scripts.soak", *(session.posargs or ["--design", "all", "--out", "results/"]))
+    session.run("edgebench", "soak", *(session.posargs or ["--design", "all", "--out", "results/"]))
 
 
 @nox.session
@@ -43,5 +43,5 @@ def mutants(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
-    session.run("ruff", "check", "golden", "tb", "scripts", "noxfile.py")
-    session.run("python", "-m", "pytest", "-q", "tb/test_lint.py")
+    session.run("ruff", "check", ".")
+    session.run("python", "-m", "pytest", "-q", "tests/test_lint.py")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from golden import packed
-from golden.datasets import Dataset
-from golden.encoding import thermometer_uniform
-from golden.modelfile import ModelFileError, atomic_savez, read_model_file
+from edgebench.golden import packed
+from edgebench.golden.datasets import Dataset
+from edgebench.golden.encoding import thermometer_uniform
+from edgebench.golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-bnn"
 MODEL_VERSION = 1
@@ -82,7 +82,7 @@ def xnor_mismatches(x_words: np.ndarray, w_words: np.ndarray, mw: int) -> np.nda
 def forward(model: BnnModel, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, classes)).
 
-    Same integer semantics as `xnor_popcount` layer by layer (golden/tests check both against per-sample loops),
+    Same integer semantics as `xnor_popcount` layer by layer (tests/golden check both against per-sample loops),
     computed as MW - popcount(x XOR w) on 64-bit words.
     """
     a = packed.check_bits(x_bits, model.input_bits)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from golden.errors import EdgebenchError
+from edgebench.golden.errors import EdgebenchError
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 

@@ -13,7 +13,7 @@ Integer semantics (what the RTL computes, see rtl/lutnet/README.md):
     inverting the neuron's (unpruned) truth tables, so there is one comparison direction only;
   - the output layer's class scores are the unsigned popcounts p; class = argmax, ties to the lowest index.
 
-Training (`train`): the trained BNN with the same hidden sizes (golden.bnn_design.cached_model) is pruned
+Training (`train`): the trained BNN with the same hidden sizes (designs.bnn.cached_model) is pruned
 (per neuron, the same number of synapses in every neuron of a layer, ranked by a data-driven importance, see
 `synapse_importance`), every kept XNOR becomes a K-LUT whose table reproduces XNOR(x_i, w) whatever its extra
 inputs, and the tables are retrained in Lagrange form f(x) = sum_v c_v prod_k (1 + v_k x_k) / 2 with a
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from golden import bnn, packed
-from golden.datasets import Dataset
-from golden.encoding import thermometer_uniform
-from golden.modelfile import ModelFileError, atomic_savez, read_model_file
+from edgebench.golden import bnn, packed
+from edgebench.golden.datasets import Dataset
+from edgebench.golden.encoding import thermometer_uniform
+from edgebench.golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-lutnet"
 MODEL_VERSION = 1
@@ -147,7 +147,7 @@ class _LookupLayer:
 def forward(model: LutnetModel, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, classes)).
 
-    Same integer semantics as `lut_popcount` layer by layer (golden/tests check both against per-sample
+    Same integer semantics as `lut_popcount` layer by layer (tests/golden check both against per-sample
     loops), computed with per-layer lookup tables over bit planes (golden/packed.py).
     """
     a = packed.check_bits(x_bits, model.input_bits)

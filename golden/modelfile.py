@@ -6,6 +6,7 @@ per process and the final name appears only complete.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from golden.errors import EdgebenchError, one_line
+from edgebench.golden.errors import EdgebenchError, one_line
 
 T = TypeVar("T")
 
@@ -128,3 +129,27 @@ def load_cached(path: Path, load: Callable[[Path], T], describe: Callable[[T], d
 def json_form(value: object) -> object:
     """A value as it reads back from a JSON manifest (tuples become lists), for comparisons with one."""
     return json.loads(json.dumps(value))
+
+
+# Trained models, keyed by what determines them; outside the checkout so fresh clones on one machine (CI) share
+# them. EDGEBENCH_CACHE overrides.
+CACHE_DIR = Path(os.environ.get("EDGEBENCH_CACHE", Path.home() / ".cache" / "edgebench"))
+
+
+def cache_path(cache_dir: Path, prefix: str, data_name: str, key: object) -> Path:
+    """`<prefix>-<dataset>-<hash>.npz`: the hash of everything that determines the model (configurations as
+    JSON-able objects, the dataset's name, the model-format versions)."""
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=json_form).encode()).hexdigest()[:16]
+    return cache_dir / f"{prefix}-{data_name}-{digest}.npz"
+
+
+def cached(path: Path, train: Callable[[], T], save: Callable[[T, Path], None], load: Callable[[Path], T],
+           describe: Callable[[T], dict[str, object]], expected: dict[str, object]) -> T:
+    """Train once per cache file; later calls load it and check it is the model its name promises
+    (load_cached)."""
+    if path.exists():
+        return load_cached(path, load, describe, expected)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = train()
+    save(model, path)
+    return model

@@ -1,6 +1,6 @@
 """Bit-level building blocks of the fast golden paths (golden/bnn.py, golden/uleen.py, golden/lutnet.py).
 
-All of it is exact integer / bitwise arithmetic; golden/tests/test_fast_paths.py checks every piece against the
+All of it is exact integer / bitwise arithmetic; tests/golden/test_fast_paths.py checks every piece against the
 obvious formulation. Layouts:
   - row words: (N, W) uint64, bit j of a sample's vector in word j // 64 (BNN XNOR-popcount); any bit order
     works as long as both operands of popcount(x ^ w) are packed the same way;

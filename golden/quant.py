@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from golden import packed
-from golden.datasets import Dataset
-from golden.modelfile import ModelFileError, atomic_savez, read_model_file
+from edgebench.golden import packed
+from edgebench.golden.datasets import Dataset
+from edgebench.golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-quant-mlp"
 MODEL_VERSION = 1
@@ -312,7 +312,7 @@ def _float_layers(model: QuantMlp) -> list[tuple[np.ndarray, type]]:
 
 
 def forward(model: QuantMlp, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(class, scores) with the integer semantics of `forward_int` (golden/tests check both against a per-sample
+    """(class, scores) with the integer semantics of `forward_int` (tests/golden check both against a per-sample
     Python reference); the products run as float BLAS matmuls that are exact by the bound in `_float_layers`."""
     x = packed.check_bits(x_bits, model.input_bits)
     params = np.array([KIND_ID.get(model.kind, -1), model.w_bits, model.a_bits, model.in_bits])

@@ -22,9 +22,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from golden import packed
-from golden.datasets import Dataset
-from golden.modelfile import ModelFileError, atomic_savez, read_model_file
+from edgebench.golden import packed
+from edgebench.golden.datasets import Dataset
+from edgebench.golden.modelfile import ModelFileError, atomic_savez, read_model_file
 
 MODEL_FORMAT = "edgebench-uleen"
 MODEL_VERSION = 1
@@ -251,7 +251,7 @@ class _SubmodelPlan:
 def forward(model: UleenModel, x_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Golden inference on input bit vectors (N, input_bits): (class (N,), scores (N, C)).
 
-    Same integer semantics as `submodel_scores` (golden/tests check both against a per-sample scalar
+    Same integer semantics as `submodel_scores` (tests/golden check both against a per-sample scalar
     reference), computed with the lookup plans of `_SubmodelPlan`.
     """
     x = packed.check_bits(x_bits, model.input_bits)

@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 from tqdm import tqdm
 
-from golden.errors import EdgebenchError, one_line
-from golden.modelfile import atomic_write_text
-from scripts.report import REFERENCE_CLOCK_MHZ, SUMMARY_FILE, load_rows, load_simspeed, write_summary
+from edgebench.golden.errors import EdgebenchError, one_line
+from edgebench.golden.modelfile import atomic_write_text
+from edgebench.scripts.report import REFERENCE_CLOCK_MHZ, SUMMARY_FILE, load_rows, load_simspeed, write_summary
 
 if TYPE_CHECKING:
-    from tb.runner import SimResult
+    from edgebench.tb.records import TestRecord
+    from edgebench.tb.runner import SimResult
 
 GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
 # Above this many memory bits a design's tables are not mapped to generic gates (Yosys would build megabits of
@@ -52,26 +53,26 @@ def results_path(out: Path, design: str, config: str, default_config: str) -> Pa
 
 
 def bench_one(design: str, config: str, args: argparse.Namespace, command: str) -> dict:
-    from golden.designs import get_design
-    from tb.runner import simulate
+    from edgebench.designs.registry import get_design
+    from edgebench.tb.runner import simulate
 
     measure = not args.no_measure
     result = simulate(design, config, args.sim, dataset=args.dataset, n=args.n, seed=args.seed,
                       tests=("DatasetStreaming",), tag="bench", waves=measure)
-    record = result.metrics.get("DatasetStreaming")
+    record = result.records.get("DatasetStreaming")
     if record is None:
         raise CliError(f"{design}/{config}: simulation produced no metrics; see {result.build_dir}")
-    ii = record["ii_cycles"]
+    ii = record.ii_cycles
     out = {
         "design": design,
         "config": config,
         "simulator": args.sim,
         "dataset": args.dataset,
         "n": result.n_dataset,
-        "mismatches": record["mismatches"] + max(0, result.n_dataset - record["compared"]),
+        "mismatches": record.mismatches + max(0, result.n_dataset - record.compared),
         "golden_accuracy": round(result.golden_accuracy, 4),
-        "rtl_accuracy": round(record["rtl_correct"] / max(1, record["labelled"]), 4),
-        "latency_cycles": record["latency_cycles"],
+        "rtl_accuracy": round(record.rtl_correct / max(1, record.labelled), 4),
+        "latency_cycles": record.latency_cycles,
         "ii_cycles": ii,
         "ii_bound_cycles": result.core.ii_bound,
         "clock_mhz": REFERENCE_CLOCK_MHZ,
@@ -85,7 +86,7 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
         "command": command,
         "date": datetime.date.today().isoformat(),
     }
-    if measure and record["compared"]:
+    if measure and record.compared:
         out |= measure_core(result, record, args)
     path = results_path(args.out, design, config, get_design(design).default_config)
     try:
@@ -97,30 +98,31 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
     return out
 
 
-def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> dict:
+def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace) -> dict:
     """Area, place and route, toggle energy with the memory-bank model, and the gate-level cross-check."""
-    from tb.energy import ENERGY_MODEL, cross_check, gate_energy, rtl_energy
-    from tb.pnr import xilinx_lut6
-    from tb.runner import simulate
-    from tb.synth import coarse, synthesize
+    from edgebench.measure.energy import ENERGY_MODEL, cross_check, gate_energy, rtl_energy, steady_window
+    from edgebench.measure.pnr import xilinx_lut6
+    from edgebench.measure.synth import coarse, synthesize
+    from edgebench.tb.runner import simulate
 
     synth_dir = result.build_dir / "synth"
     rough = coarse(result.core, synth_dir)
     if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
         return measure_large_core(result, record, rough)
     area = synthesize(result.core, synth_dir, fpga=("ice40",))
-    # synth_xilinx through tb/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
+    # synth_xilinx through measure/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
     area["xilinx"] = xilinx_lut6(result.core, result.build_dir / "xilinx")
-    energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", area["ffs"])
+    energy = rtl_energy(result.wave, result.core.toplevel, steady_window(record), synth_dir / "inferred.json",
+                        area["ffs"])
     # every netlist cell is an Icarus event: long-II designs simulate fewer vectors (at least 12)
-    n_gate = max(12, min(GATE_LEVEL_N, 2048 // max(1, int(record["ii_cycles"] or 1)) + 5))
+    n_gate = max(12, min(GATE_LEVEL_N, 2048 // max(1, int(record.ii_cycles or 1)) + 5))
     gate = simulate(result.core.design, result.core.config, "icarus", dataset=args.dataset, n=n_gate,
-                    seed=args.seed, tests=("DatasetStreaming",), tag="gate", waves=True, gate_level=area)
-    grec = gate.metrics.get("DatasetStreaming", {})
-    gate_out: dict = {"gate_level_n": gate.n_dataset, "gate_level_mismatches": grec.get("mismatches"),
+                    seed=args.seed, tests=("DatasetStreaming",), tag="gate", waves=True, gate_level=True, synth=area)
+    grec = gate.records.get("DatasetStreaming")
+    gate_out: dict = {"gate_level_n": gate.n_dataset, "gate_level_mismatches": grec.mismatches if grec else None,
                       "gate_level_failed": gate.failed}
-    if grec.get("compared"):
-        gate_out |= gate_energy(gate.wave, result.core.toplevel, grec, synth_dir / "netlist.json",
+    if grec is not None and grec.compared:
+        gate_out |= gate_energy(gate.wave, result.core.toplevel, steady_window(grec), synth_dir / "netlist.json",
                                 gate.synth["ffs"])
     check = cross_check(energy, gate_out)
     for warning in check["energy_warnings"]:
@@ -138,13 +140,13 @@ def measure_core(result: SimResult, record: dict, args: argparse.Namespace) -> d
     }
 
 
-def pnr_fields(result: SimResult, record: dict) -> dict:
+def pnr_fields(result: SimResult, record: TestRecord) -> dict:
     """ECP5 and iCE40 place and route of the core, and its throughput at the ECP5 post-route Fmax."""
-    from tb.pnr import place_and_route
+    from edgebench.measure.pnr import place_and_route
 
     pnr = place_and_route(result.core, result.build_dir / "pnr")
     ecp5 = pnr.get("ecp5", {})
-    fmax, ii = ecp5.get("fmax_mhz"), record["ii_cycles"]
+    fmax, ii = ecp5.get("fmax_mhz"), record.ii_cycles
     return {
         "fpga_pnr": ecp5,
         "fpga_pnr_ice40": pnr.get("ice40", {}),
@@ -152,13 +154,14 @@ def pnr_fields(result: SimResult, record: dict) -> dict:
     }
 
 
-def measure_large_core(result: SimResult, record: dict, rough: dict) -> dict:
+def measure_large_core(result: SimResult, record: TestRecord, rough: dict) -> dict:
     """Tables too large to become gates (generic area, gate-level run): RTL energy from the coarse netlist and
     place and route, whose FPGA flow puts the tables in block RAM."""
-    from tb.energy import ENERGY_MODEL, rtl_energy
+    from edgebench.measure.energy import ENERGY_MODEL, rtl_energy, steady_window
 
     synth_dir = result.build_dir / "synth"
-    energy = rtl_energy(result.wave, result.core.toplevel, record, synth_dir / "inferred.json", rough["ffs"])
+    energy = rtl_energy(result.wave, result.core.toplevel, steady_window(record), synth_dir / "inferred.json",
+                        rough["ffs"])
     reason = (f"no gate-level cross-check: {rough['memory_bits']} memory bits (> {GATE_MAPPING_MAX_MEMORY_BITS}) "
               "are not mapped to gates")
     tqdm.write(f"warning: {result.core.design}/{result.core.config}: {reason}")
@@ -181,9 +184,9 @@ def measure_large_core(result: SimResult, record: dict, rough: dict) -> dict:
 # better: it would write a partial results/ whose summary silently covers only that set. Asking costs one flag,
 # and `make bench` and `nox -s bench` already pass `--design all`.
 def _no_design_message() -> str:
-    from golden.designs import DESIGNS
+    from edgebench.designs.registry import styles
 
-    return ("no --design given: pass --design NAME (" + ", ".join(DESIGNS) + "; see `edgebench list`) or "
+    return ("no --design given: pass --design NAME (" + ", ".join(styles()) + "; see `edgebench list`) or "
             "--design all (every design: about an hour with measurement, a few minutes at most with --no-measure)")
 
 
@@ -213,26 +216,26 @@ def check_seed(seed: int) -> None:
 def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     """Every check `bench` can make before it simulates, cheapest first; returns (design, config, results path)
     per job. A mistake found only after an hour of simulation and measurement is the bug this prevents."""
-    from golden.datasets import load_dataset
-    from golden.designs import DESIGNS, get_design
-    from tb.toolchain import check_fst_headers, ensure_simulator
+    from edgebench.designs.registry import get_design, styles
+    from edgebench.golden.datasets import load_dataset
+    from edgebench.tb.toolchain import check_fst_headers, ensure_simulator
 
     if args.design is None:
         raise CliError(_no_design_message())
-    if args.design != "all" and args.design not in DESIGNS:
-        raise CliError(f"unknown design {args.design!r}: choose from {', '.join(DESIGNS)} or all "
+    if args.design != "all" and args.design not in styles():
+        raise CliError(f"unknown design {args.design!r}: choose from {', '.join(styles())} or all "
                        "(see `edgebench list`)")
     jobs = []
-    for name in list(DESIGNS) if args.design == "all" else [args.design]:
+    for name in list(styles()) if args.design == "all" else [args.design]:
         design = get_design(name)
         if args.config == "all":
-            configs = list(design.configs)
+            configs = list(design.all_configs)
         elif args.config is None:
             configs = [design.default_config]
-        elif args.config in design.configs:
+        elif args.config in design.all_configs:
             configs = [args.config]
         else:
-            raise CliError(f"design {name} has no config {args.config!r}: choose from {', '.join(design.configs)} "
+            raise CliError(f"design {name} has no config {args.config!r}: choose from {', '.join(design.all_configs)} "
                            "or all (see `edgebench list`)")
         jobs += [(name, c, results_path(args.out, name, c, design.default_config)) for c in configs]
     check_seed(args.seed)
@@ -307,7 +310,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             tqdm.write(
                 f"{status} {name}/{config} [{args.sim}] n={rec['n']} mismatches={rec['mismatches']} "
                 f"golden_acc={rec['golden_accuracy']:.4f} rtl_acc={rec['rtl_accuracy']:.4f} "
-                f"latency={rec['latency_cycles']} II={rec['ii_cycles']} (bound {rec['ii_bound_cycles']}) "
+                f"latency={rec['latency_cycles']} II={_cycles(rec['ii_cycles'])} (bound {rec['ii_bound_cycles']}) "
                 f"{ips} inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz, sim {rec['sim_wall_s']} s"
             )
             if status == "FAIL":
@@ -352,13 +355,13 @@ def _print_notes(notes: list[str]) -> None:
 
 
 def cmd_simspeed(args: argparse.Namespace) -> int:
-    from golden.designs import DESIGNS, get_design
-    from scripts import simspeed
+    from edgebench.designs.registry import get_design, styles
+    from edgebench.scripts import simspeed
 
-    if args.design != "all" and args.design not in DESIGNS:
-        raise CliError(f"unknown design {args.design!r}: choose from {', '.join(DESIGNS)} or all "
+    if args.design != "all" and args.design not in styles():
+        raise CliError(f"unknown design {args.design!r}: choose from {', '.join(styles())} or all "
                        "(see `edgebench list`)")
-    names = list(DESIGNS) if args.design == "all" else [args.design]
+    names = list(styles()) if args.design == "all" else [args.design]
     sims = [s.strip() for s in args.sim.split(",")]
     for sim in sims:
         if sim not in simspeed.DEFAULT_VECTORS:
@@ -369,8 +372,9 @@ def cmd_simspeed(args: argparse.Namespace) -> int:
     command = "edgebench " + " ".join(shlex.quote(a) for a in args.argv)
     jobs = [(name, args.config or get_design(name).default_config, sim) for name in names for sim in sims]
     for name, config, _ in jobs:  # every job checked before the first one runs
-        if config not in get_design(name).configs:
-            raise CliError(f"design {name} has no config {config!r}: choose from {', '.join(get_design(name).configs)}")
+        if config not in get_design(name).all_configs:
+            raise CliError(f"design {name} has no config {config!r}: "
+                           f"choose from {', '.join(get_design(name).all_configs)}")
     check_out_dir(args.out)
     if args.out.is_dir():
         load_simspeed(args.out)  # simspeed.write merges into it after the first run: a malformed one fails now
@@ -392,7 +396,7 @@ def cmd_simspeed(args: argparse.Namespace) -> int:
 
 
 def cmd_soak(args: argparse.Namespace) -> int:
-    from scripts import soak
+    from edgebench.scripts import soak
 
     check_out_dir(args.out)
     check_seed(args.seed)
@@ -401,7 +405,7 @@ def cmd_soak(args: argparse.Namespace) -> int:
 
 
 def cmd_mutants(args: argparse.Namespace) -> int:
-    from scripts import mutants
+    from edgebench.scripts import mutants
 
     check_out_dir(args.out)
     check_seed(args.seed)
@@ -409,11 +413,19 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     return mutants.run(args)
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from golden.designs import DESIGNS
+def _cycles(value: float | None) -> str:
+    """A measured cycle count as a person reads it: 32, not 32.0 (a mean II may be fractional: 32.5)."""
+    return "-" if value is None else f"{value:g}"
 
-    for design in DESIGNS.values():
-        print(f"{design.name}: configs {', '.join(design.configs)} (default {design.default_config})")
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from edgebench.designs.registry import styles
+
+    for style in styles().values():
+        bench_only = f"\n    bench only (too large for the suite): {', '.join(style.bench_configs)}" \
+            if style.bench_configs else ""
+        print(f"{style.name}: {style.summary}\n    configurations: {', '.join(style.configs)}{bench_only}\n"
+              f"    without --config: {style.default_config}")
     return 0
 
 
@@ -464,13 +476,13 @@ def simspeed_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def soak_arguments(p: argparse.ArgumentParser) -> None:
-    from scripts import soak
+    from edgebench.scripts import soak
 
     soak.add_arguments(p)
 
 
 def mutants_arguments(p: argparse.ArgumentParser) -> None:
-    from scripts import mutants
+    from edgebench.scripts import mutants
 
     mutants.add_arguments(p)
 
@@ -512,8 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tb.runner import SimulationError
-    from tb.toolchain import ToolchainError
+    from edgebench.tb.runner import SimulationError
+    from edgebench.tb.toolchain import ToolchainError
 
     try:
         args, extra = build_parser().parse_known_args(argv)

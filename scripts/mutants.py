@@ -12,8 +12,8 @@
    and is stillborn or meaningless. A seeded sample, spread over the files in proportion to their lines of
    logic (at least a few each) and over the operator classes, is what runs.
 2. Kill configurations: every test-suite configuration of every design whose build instantiates the file
-   (`tb.runner.simulate` with the checks of `tb.checks.check_core`: all seven stream tests, 0 mismatches, every
-   result out, II = bound), plus the sub-block unit tests (tb/test_mac_lanes.py, tb/test_uleen_units.py) for the
+   (`tb.runner.simulate` with the checks of `checks.check_core`: all seven stream tests, 0 mismatches, every
+   result out, II = bound), plus the sub-block unit tests (the benches the styles declare, tests/test_units.py) for the
    modules they build alone. An un-mutated baseline run of each one, first, proves it passes, measures its time
    (a mutant's timeout is a multiple of it) and lists the modules it elaborates (from the Icarus .vvp scopes).
    Each mutant runs its configurations cheapest first in a subprocess with a timeout, and stops at the first
@@ -50,11 +50,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from golden.core import REPO_ROOT, RTL_DIR
-from golden.errors import EdgebenchError
+from edgebench.designs.core import REPO_ROOT, RTL_DIR
+from edgebench.golden.errors import EdgebenchError
 
 if TYPE_CHECKING:
-    from tb.runner import SimResult
+    from edgebench.tb.runner import SimResult
 
 MUTANTS_ROOT = REPO_ROOT / "sim_build" / "mutants"
 EQUIVALENT_FILE = Path(__file__).with_name("mutants_equivalent.json")
@@ -585,7 +585,7 @@ class KillConfig:
     """One way to test a file: a core configuration (`design/config`) or a sub-block unit test (`unit:...`)."""
 
     name: str
-    kind: str  # core, mac_lane, uleen_unit, stream_unit
+    kind: str  # core, unit_bench, stream_unit, shared_block
     spec: dict = field(hash=False)
     sources: tuple[str, ...] = ()  # repository-relative files the build reads
 
@@ -617,19 +617,17 @@ class Settings:
 
 def _suite_configs() -> list[tuple[str, str]]:
     """(design, config) for every configuration the test suite checks (not the bench-only large ones)."""
-    from golden import uleen_design
-    from golden.designs import DESIGNS
+    from edgebench.designs.registry import styles
 
-    return [(d.name, c) for d in DESIGNS.values() for c in d.configs
-            if not (d.name == "uleen" and c in uleen_design.LARGE_CONFIGS)]
+    return [(d.name, c) for d in styles().values() for c in d.configs]
 
 
 def _core_configs(settings: Settings, wanted: Callable[[str], bool]) -> list[KillConfig]:
     """The wanted core configurations, each built once (trains its model if not cached) to learn its sources
     and II."""
-    from golden.datasets import load_dataset
-    from golden.designs import get_design
-    from tb.runner import CACHE_DIR
+    from edgebench.designs.registry import get_design
+    from edgebench.golden.datasets import load_dataset
+    from edgebench.tb.runner import CACHE_DIR
 
     data = load_dataset("digits")
     params = MUTANTS_ROOT / f"_probe-{os.getpid()}"  # model files only; a concurrent run has its own
@@ -645,42 +643,20 @@ def _core_configs(settings: Settings, wanted: Callable[[str], bool]) -> list[Kil
     return out
 
 
-def _parametrized_cases(function: Callable) -> list[dict]:
-    """The keyword arguments of every case of a @pytest.mark.parametrize'd test function."""
-    cases: list[dict] = [{}]
-    for mark in getattr(function, "pytestmark", []):
-        if mark.name != "parametrize":
-            continue
-        names = [n.strip() for n in mark.args[0].split(",")] if isinstance(mark.args[0], str) else list(mark.args[0])
-        values = [v if len(names) > 1 else (v,) for v in mark.args[1]]
-        cases = [{**case, **dict(zip(names, v, strict=True))} for case in cases for v in values]
-    return cases
-
-
 def _unit_configs() -> list[KillConfig]:
-    from tb import test_mac_lanes, test_uleen_units
+    from edgebench.designs.registry import unit_benches
 
     out = []
-    for lane in test_mac_lanes.LANES:  # each lane module alone, its directed tests (Icarus only here)
-        name = "unit:" + "-".join(map(str, lane))
-        out.append(KillConfig(name, "mac_lane", {"lane": list(lane)}, (f"rtl/mac/{lane[0]}.v",)))
-    uleen_sources = tuple(_relative(p) for p in sorted((RTL_DIR / "uleen").glob("*.v"))
-                          + sorted((RTL_DIR / "common").glob("*.v")))
-    for fname in ("test_h3_unit", "test_popcount_unit", "test_engine_lookup", "test_argmax_unit"):
-        function = getattr(test_uleen_units, fname, None)
-        if function is None:
-            continue
-        for case in _parametrized_cases(function):
-            label = "-".join(f"{k}{v}" for k, v in case.items())
-            out.append(KillConfig(f"unit:{fname[5:]}{'-' + label if label else ''}", "uleen_unit",
-                                  {"function": fname, "kwargs": case}, uleen_sources))
+    for style, unit in unit_benches():  # each declared sub-block bench alone (Icarus only here)
+        out.append(KillConfig(f"unit:{unit.name}", "unit_bench", {"style": style.name, "unit": unit.name},
+                              tuple(_relative(src) for src in unit.sources)))
     return out
 
 
 def _stream_unit_configs() -> list[KillConfig]:
-    """tb/test_stream_units.py's cases (the FIFO and the LUTNet pipeline register alone), where that module exists."""
+    """tests/test_stream_units.py's cases (the FIFO and the LUTNet pipeline register alone), where it exists."""
     try:
-        from tb import test_stream_units as units
+        from edgebench.tests import test_stream_units as units
 
         fifo = [(f"unit:stream_fifo-d{d}-w{w}", "stream_fifo", {"WIDTH": w, "DEPTH": d}, list(units.FIFO_TESTS))
                 for d, w in units.FIFO_CASES]
@@ -690,7 +666,20 @@ def _stream_unit_configs() -> list[KillConfig]:
     except (ImportError, AttributeError):
         return []
     return [KillConfig(name, "stream_unit", {"top": top, "params": params, "tests": tests}, (files[top],))
-            for name, top, params, tests in fifo + pipe]
+            for name, top, params, tests in fifo + pipe] + _shared_block_configs()
+
+
+def _shared_block_configs() -> list[KillConfig]:
+    """tests/test_shared_blocks.py's cases (rtl/common's fold_sequencer, fold_collector and core_shell alone)."""
+    try:
+        from edgebench.tests import test_shared_blocks as blocks
+
+        cases = [(f"unit:{name}", top, params, blocks.TESTS[top], tuple(_relative(s) for s in blocks.SOURCES[top]))
+                 for top, params, name in blocks.CASES]
+    except (ImportError, AttributeError):
+        return []
+    return [KillConfig(name, "shared_block", {"top": top, "params": params, "tests": tests}, sources)
+            for name, top, params, tests, sources in cases]
 
 
 def _matches(name: str, pattern: str) -> bool:
@@ -702,12 +691,12 @@ def check_config_names(only: Sequence[str] | None) -> None:
     names = [f"{d}/{c}" for d, c in _suite_configs()] + [u.name for u in _unit_configs() + _stream_unit_configs()]
     for pattern in only or ():
         if not any(_matches(name, pattern) for name in names):
-            raise MutantsError(f"unknown configuration {pattern!r}; e.g. {names[0]}, bnn/*, unit:argmax_unit")
+            raise MutantsError(f"unknown configuration {pattern!r}; e.g. {names[0]}, bnn/*, unit:argmax")
 
 
 def kill_configs(settings: Settings, only: Sequence[str] | None = None) -> list[KillConfig]:
     """Every kill configuration, or those named in `only` (names as in the report: `uleen/single`,
-    `unit:h3_unit-n16-w6`; a trailing `*` matches any ending: `bnn/*`, `unit:*`). Only the wanted cores are built."""
+    `unit:h3-n16-w6`; a trailing `*` matches any ending: `bnn/*`, `unit:*`). Only the wanted cores are built."""
     check_config_names(only)
     units = _unit_configs() + _stream_unit_configs()
 
@@ -750,27 +739,27 @@ class _BuildFailed(Exception):
 
 def _missing_results(result: SimResult) -> str | None:
     """A result that never came out is a kill even where check_core only asks for some (`compared > 0`)."""
-    from tb.runner import ALL_TESTS, LONG_TEST
-    from tb.vectors import load_set
+    from edgebench.tb.runner import ALL_TESTS, LONG_TEST
+    from edgebench.tb.vectors import load_set
 
     for name in (*ALL_TESTS, LONG_TEST):
-        record = result.metrics.get(name)
+        record = result.records.get(name)
         if record is None:
             return f"{name}: no metrics"
-        expected = len(load_set(result.build_dir / "vectors.npz", record["sequence"]).bits)
-        if record["compared"] != expected:
-            return f"{name}: {record['compared']} of {expected} results"
+        expected = len(load_set(result.build_dir / "vectors.npz", record.sequence).bits)
+        if record.compared != expected:
+            return f"{name}: {record.compared} of {expected} results"
     return None
 
 
 def _run_core(spec: dict, override: dict[Path, Path], seed: int, tag: str) -> str | None:
-    """tb.checks.check_core on the mutant: the suite's own assertions decide (cocotb failures, mismatches, II,
+    """checks.check_core on the mutant: the suite's own assertions decide (cocotb failures, mismatches, II,
     protocol checkers, ...), so a mutant is judged exactly as a core is. Only its simulate call is redirected (the
     mutant's sources, its own tag) and its long run shortened; a build failure is told apart from a failure."""
     import pytest
 
-    import tb.checks
-    from tb.runner import SimulationError, simulate
+    from edgebench.tb import checks
+    from edgebench.tb.runner import SimulationError, simulate
 
     build_failure: list[str] = []
 
@@ -782,10 +771,10 @@ def _run_core(spec: dict, override: dict[Path, Path], seed: int, tag: str) -> st
             build_failure.append(str(exc))
             raise
 
-    tb.checks.simulate = simulate_mutant
-    tb.checks.LONG_VECTORS = {**tb.checks.LONG_VECTORS, SIM: spec["n_long"]}
+    checks.simulate = simulate_mutant
+    checks.LONG_VECTORS = {**checks.LONG_VECTORS, SIM: spec["n_long"]}
     try:
-        result = tb.checks.check_core(spec["design"], spec["config"], SIM, seed, n=spec["n"])
+        result = checks.check_core(spec["design"], spec["config"], SIM, seed, n=spec["n"])
     except (AssertionError, pytest.fail.Exception) as exc:
         if build_failure:
             raise _BuildFailed(build_failure[0]) from None
@@ -799,44 +788,30 @@ def _first_line(exc: BaseException) -> str:
     return " | ".join(lines[:2])[:300] if lines else type(exc).__name__
 
 
-def _run_mac_lane(spec: dict, rtl: Path, work: Path, seed: int) -> str | None:
-    """tb/test_mac_lanes.py's test_lane on Icarus, built from `rtl` (its own run folder, not the suite's)."""
-    from tb.builds import build, run_cocotb
-    from tb.test_mac_lanes import _params
+def _run_unit_bench(spec: dict, rtl: Path, work: Path, seed: int) -> str | None:
+    """A sub-block bench a style declares (tests/test_units.py's case) on Icarus, its sources taken from `rtl`
+    (the mutant beside the other originals), its run folder under `work`."""
+    from edgebench.designs.registry import get_design
+    from edgebench.tb.builds import build, run_cocotb
 
-    top, in_w, acc_w, w_w, na = spec["lane"]
+    unit = next(u for u in get_design(spec["style"]).units if u.name == spec["unit"])
     run_dir = work / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
-    runner, build_dir, _ = build(SIM, [rtl / "mac" / f"{top}.v"], top, _params(*spec["lane"]), public={top: ["*"]})
-    env = {"PYTHONPATH": str(REPO_ROOT), "MAC_LANE_TOP": top, "MAC_LANE_IN_W": str(in_w),
-           "MAC_LANE_ACC_W": str(acc_w), "MAC_LANE_W_W": str(w_w), "MAC_LANE_NA": str(na),
-           "MAC_LANE_SEED": str(seed)}
-    n_tests, n_failed = run_cocotb(runner, build_dir, run_dir, "tb.mac_lane_tests", top, env=env, seed=seed)
-    if n_tests == 1 and n_failed == 0:
+    sources = [rtl / src.relative_to(RTL_DIR) for src in unit.sources]
+    params, env = unit.setup(run_dir, seed)
+    runner, build_dir, _ = build(SIM, sources, unit.toplevel, params, public={unit.toplevel: ["*"]})
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    n_tests, n_failed = run_cocotb(runner, build_dir, run_dir, unit.bench, unit.toplevel, env=env,
+                                   testcase=list(unit.testcases) or None, seed=seed)
+    if n_tests >= 1 and n_failed == 0:
         return None
     messages = _failure_messages(run_dir)
-    return messages[0] if messages else "lane test failed"
-
-
-def _run_uleen_unit(spec: dict, rtl: Path, work: Path, seed: int) -> str | None:
-    """A tb/test_uleen_units.py case, its RTL folder pointed at `rtl` (the mutant beside the other originals) and
-    its run folders at `work`."""
-    import pytest
-
-    from tb import test_uleen_units
-
-    test_uleen_units.RTL_DIR = rtl
-    test_uleen_units.BUILD_ROOT = work
-    try:
-        getattr(test_uleen_units, spec["function"])(**spec["kwargs"], seed=seed)
-    except (AssertionError, pytest.fail.Exception) as exc:
-        return _first_line(exc)
-    return None
+    return messages[0] if messages else "unit bench failed"
 
 
 def _run_stream_unit(spec: dict, source: Path, work: Path, seed: int) -> str | None:
-    """A tb/test_stream_units.py case on Icarus, built from `source`, its run folder under `work`."""
-    from tb import test_stream_units
+    """A tests/test_stream_units.py case on Icarus, built from `source`, its run folder under `work`."""
+    from edgebench.tests import test_stream_units
 
     test_stream_units.RUN_ROOT = work
     n_tests, n_failed, messages = test_stream_units.run_unit(SIM, source, spec["top"], spec["params"], spec["tests"],
@@ -846,31 +821,45 @@ def _run_stream_unit(spec: dict, source: Path, work: Path, seed: int) -> str | N
     return messages[0].strip().splitlines()[0][:240] if messages else f"{n_failed} of {n_tests} unit tests failed"
 
 
+def _run_shared_block(spec: dict, sources: list[Path], work: Path, seed: int) -> str | None:
+    """A tests/test_shared_blocks.py case on Icarus, built from `sources`, its run folder under `work`."""
+    from edgebench.tests import test_shared_blocks
+
+    test_shared_blocks.RUN_ROOT = work
+    n_tests, n_failed, messages = test_shared_blocks.run_block(SIM, sources, spec["top"], spec["params"],
+                                                               spec["tests"], "unit", seed, "edgebench mutants")
+    if n_tests == len(spec["tests"]) and n_failed == 0:
+        return None
+    return messages[0].strip().splitlines()[0][:240] if messages else f"{n_failed} of {n_tests} unit tests failed"
+
+
 def _worker(request: dict) -> dict:
     """Run one configuration (on one mutant, or the originals). Everything it builds or writes lands under
     request["work"] (the builds root and the run root are pointed there), so one rmtree cleans up even after a
     timeout kill, and the suite's own builds and run folders are never touched."""
-    import tb.builds
-    import tb.runner
-    from tb.builds import BuildError
-    from tb.runner import SimulationError
+    from edgebench.tb import builds, runner
+    from edgebench.tb.builds import BuildError
+    from edgebench.tb.runner import SimulationError
 
     work = Path(request["work"])
-    tb.builds.BUILDS_ROOT = work / "builds"
-    tb.runner.BUILD_ROOT = work
+    builds.BUILDS_ROOT = work / "builds"
+    runner.BUILD_ROOT = work
     override = {Path(k): Path(v) for k, v in request["override"].items()}
     config, seed = request["config"], request["seed"]
     started = time.perf_counter()
     try:
         if config["kind"] == "core":
             reason = _run_core(config["spec"], override, seed, request["tag"])
-        elif config["kind"] == "mac_lane":
-            reason = _run_mac_lane(config["spec"], Path(request["rtl"]), work, seed)
+        elif config["kind"] == "unit_bench":
+            reason = _run_unit_bench(config["spec"], Path(request["rtl"]), work, seed)
         elif config["kind"] == "stream_unit":
             source = Path(request["rtl"]).parent / config["sources"][0]
             reason = _run_stream_unit(config["spec"], source, work, seed)
+        elif config["kind"] == "shared_block":
+            sources = [Path(request["rtl"]).parent / src for src in config["sources"]]
+            reason = _run_shared_block(config["spec"], sources, work, seed)
         else:
-            reason = _run_uleen_unit(config["spec"], Path(request["rtl"]), work, seed)
+            raise ValueError(f"unknown kill configuration kind {config['kind']!r}")
         status = "pass" if reason is None else "fail"
     except (_BuildFailed, SimulationError, BuildError) as exc:
         status, reason = "build_error", str(exc)[:300]
@@ -955,7 +944,7 @@ def run_config(config: KillConfig, *, root: Path, rtl: Path, override: dict[str,
     request = {"config": asdict(config), "work": str(work), "rtl": str(rtl), "override": override,
                "seed": settings.seed, "tag": tag, "result": str(work / "result.json")}
     (work / "request.json").write_text(json.dumps(request))
-    cmd = [sys.executable, "-c", "import sys; from scripts.mutants import worker_main; "
+    cmd = [sys.executable, "-c", "import sys; from edgebench.scripts.mutants import worker_main; "
            "sys.exit(worker_main(sys.argv[1]))", str(work / "request.json")]
     started = time.perf_counter()
     finished = _PROCESSES.run(cmd, timeout, root / f"{slug}.log")
@@ -1243,7 +1232,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_all(args: argparse.Namespace, files: list[Path], mutants: list[Mutant], settings: Settings) -> int:
-    from tb.toolchain import ToolchainError, ensure_simulator
+    from edgebench.tb.toolchain import ToolchainError, ensure_simulator
 
     try:
         ensure_simulator(SIM)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-from golden.errors import EdgebenchError, one_line
-from golden.modelfile import atomic_write_text
+from edgebench.designs.registry import claims
+from edgebench.designs.style import Claim, result_field
+from edgebench.golden.errors import EdgebenchError, one_line
+from edgebench.golden.modelfile import atomic_write_text
 
 REFERENCE_CLOCK_MHZ = 100.0
 
@@ -36,81 +37,11 @@ MEMORY_MODEL = ("memories by physical bank: constant-address reads free; banks (
 
 def field(row: dict, path: str) -> object:
     """A results field by dotted path (`fpga_pnr.fmax_mhz`), None when absent."""
-    value: object = row
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
+    return result_field(row, path)
 
 
-@dataclass(frozen=True)
-class Claim:
-    text: str
-    source: str
-    metric: str  # results field compared (dotted path)
-    ours: str  # design whose advantage is claimed
-    baseline: str
-    paper: str  # the paper's figure as it states it
-    low: float  # the paper's ratio range, ours over baseline, >1 = ours better
-    high: float
-    higher_is_better: bool
-    datapath_metric: str | None = None  # the same comparison with memories left out
-
-    def _ratio(self, rows: dict[str, dict], metric: str) -> float | None:
-        a, b = field(rows.get(self.ours, {}), metric), field(rows.get(self.baseline, {}), metric)
-        if not isinstance(a, int | float) or not isinstance(b, int | float) or not a or not b:
-            return None
-        return a / b if self.higher_is_better else b / a
-
-    def ratio(self, rows: dict[str, dict]) -> float | None:
-        """The advantage of `ours` over `baseline` as the paper states it (>1 = ours better)."""
-        return self._ratio(rows, self.metric)
-
-    def datapath_ratio(self, rows: dict[str, dict]) -> float | None:
-        return self._ratio(rows, self.datapath_metric) if self.datapath_metric else None
-
-    def sram_ratio(self, rows: dict[str, dict]) -> float | None:
-        if not self.datapath_metric:
-            return None
-        return self._ratio(rows, "energy_alternatives_pj_per_inf.tables_in_sram")
-
-    def gate_ratio(self, rows: dict[str, dict]) -> float | None:
-        """The same energy comparison measured on the gate-level netlists (memories as logic there)."""
-        return self._ratio(rows, "gate_energy_pj_per_inf") if self.datapath_metric else None
-
-    def verdict(self, r: float) -> str:
-        """within / below / above the paper's range, or reversed when the baseline wins."""
-        if r < 1 <= self.low:
-            return "reversed"
-        if r < self.low:
-            return "below"
-        if r > self.high:
-            return "above"
-        return "within"
-
-
-_ENERGY = "energy_pj_per_inf"
-_DATAPATH = "datapath_energy_pj_per_inf"
-# Paper ranges: a point figure ("about 7x", "about 2x") is taken as +-20 %; "at least" has no upper end.
-CLAIMS = (
-    Claim("ULEEN: more inferences per joule than FINN's BNN at similar accuracy", "Susskind et al., TACO 2023",
-          _ENERGY, "uleen", "bnn", "7.7x (13 M vs 1.69 M inf/J, Zynq, MNIST)", 7.7 / 1.2, 7.7 * 1.2, False,
-          _DATAPATH),
-    Claim("PoT: >= 1.4x more energy-efficient than uniform quantization", "Przewlocka-Rus & Kryjak, ICCVG 2022",
-          _ENERGY, "pot", "int8-mac", ">= 1.4x", 1.4, math.inf, False, _DATAPATH),
-    Claim("PoT with zero-weight skipping vs uniform quantization", "Przewlocka-Rus & Kryjak, ICCVG 2022",
-          _ENERGY, "pot-pruned", "int8-mac", ">= 1.4x (pruning adds to it)", 1.4, math.inf, False, _DATAPATH),
-    Claim("ASM {1,3,5,7}: 35-60 % lower energy than a MAC", "Sarwar et al., DATE 2016",
-          _ENERGY, "asm-1357", "int8-mac", "1.54x-2.5x (35 % / 60 % lower)", 1.54, 2.5, False, _DATAPATH),
-    Claim("ASM {1}: lower energy than a MAC", "Sarwar et al., DATE 2016",
-          _ENERGY, "asm-1", "int8-mac", "1.54x-2.5x (35 % / 60 % lower)", 1.54, 2.5, False, _DATAPATH),
-    Claim("LUTNet: about 2x fewer LUTs than the binarized baseline (both unrolled, same sizes 128-32-32-10), "
-          "6-input LUTs", "Wang et al., FCCM 2019", "fpga.xilinx.lut6", "lutnet-unrolled", "bnn-unfolded-32",
-          "~2x", 2 / 1.2, 2 * 1.2, False),
-    Claim("LUTNet, same comparison in placed ECP5 4-input LUTs", "Wang et al., FCCM 2019", "fpga_pnr.luts",
-          "lutnet-unrolled", "bnn-unfolded-32", "~2x (6-input LUTs)", 2 / 1.2, 2 * 1.2, False),
-)
+# Every style's published claims (designs/<style>.py declares them; designs/style.Claim holds the ranges)
+CLAIMS = claims()
 
 
 SIMSPEED_FILE = "simspeed.json"  # written by `edgebench simspeed`, not a bench result

@@ -3,7 +3,7 @@
 Per design and simulator, on the same vectors (the test split tiled and random bits, half each):
 - harness: the cocotb + pyuvm environment, HDL-driven (tb/hdl/stream_harness.v), every result checked against golden;
   cycles of the run over the wall time between `start` and `done` (start-up is reported apart);
-- raw: Verilator -> the plain C++ testbench (tb/rawsim.py); Icarus -> the same harness without cocotb (`vvp
+- raw: Verilator -> the plain C++ testbench (measure/rawsim.py); Icarus -> the same harness without cocotb (`vvp
   +autostart`), the simulator running the same HDL testbench on its own;
 - golden: the NumPy model's inferences per second on the same vectors.
 Harness and raw runs alternate (`--repeats` times), so a busy machine slows both alike; medians are reported.
@@ -20,20 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
-from tb.builds import build_seconds as harness_build_seconds
-from tb.harness import read_results
-from tb.runner import BUILD_ROOT, SimResult, simulate
-from tb.vectors import load_set
+from edgebench.tb.builds import build_seconds as harness_build_seconds
+from edgebench.tb.harness import read_results
+from edgebench.tb.records import TestRecord
+from edgebench.tb.runner import BUILD_ROOT, SimResult, simulate
+from edgebench.tb.vectors import load_set
 
 DEFAULT_VECTORS = {"verilator": 10_000, "icarus": 200}  # Icarus runs some cores at ~1 k cycles/s
 TEST = "LongStreaming"
 
 
-def _harness_run(design: str, config: str, sim: str, n_vectors: int, seed: int) -> tuple[SimResult, dict]:
+def _harness_run(design: str, config: str, sim: str, n_vectors: int, seed: int) -> tuple[SimResult, TestRecord]:
     result = simulate(design, config, sim, n=16, n_random=1, n_long=n_vectors, seed=seed, tests=(TEST,),
                       tag="simspeed")
-    record = result.metrics.get(TEST)
-    if record is None or result.failed or record["mismatches"] or record["compared"] != n_vectors:
+    record = result.records.get(TEST)
+    if record is None or result.failed or record.mismatches or record.compared != n_vectors:
         raise RuntimeError(f"{design}/{config} on {sim}: the harness run failed or mismatched; log: {result.sim_log}")
     return result, record
 
@@ -51,7 +52,7 @@ def _icarus_raw(result: SimResult) -> tuple[int, float]:
 
 
 def measure(design: str, config: str, sim: str, *, n_vectors: int, repeats: int, seed: int) -> dict:
-    from tb.rawsim import build_raw, build_seconds, run_raw
+    from edgebench.measure.rawsim import build_raw, build_seconds, run_raw
 
     harness_rates, raw_rates, startups, raw_seconds, raw_cycles = [], [], [], [], None
     result = record = None
@@ -62,8 +63,8 @@ def measure(design: str, config: str, sim: str, *, n_vectors: int, repeats: int,
         if i == 0:
             build_s = harness_build_seconds(result.exe_dir)
             bits = load_set(result.build_dir / "vectors.npz", "long").bits
-        harness_rates.append(record["sim_cycles"] / record["hdl_run_s"])
-        startups.append(result.sim_wall_s - record["hdl_run_s"])
+        harness_rates.append(record.sim_cycles / record.hdl_run_s)
+        startups.append(result.sim_wall_s - record.hdl_run_s)
         if sim == "verilator":
             if exe is None:
                 started = time.perf_counter()
@@ -87,11 +88,11 @@ def measure(design: str, config: str, sim: str, *, n_vectors: int, repeats: int,
     harness, raw = statistics.median(harness_rates), statistics.median(raw_rates)
     return {
         "design": design, "config": config, "simulator": sim, "vectors": n_vectors, "repeats": repeats,
-        "harness_cycles": record["sim_cycles"], "raw_cycles": raw_cycles,
+        "harness_cycles": record.sim_cycles, "raw_cycles": raw_cycles,
         "harness_cycles_per_s": round(harness), "raw_cycles_per_s": round(raw), "ratio": round(harness / raw, 3),
         "harness_cycles_per_s_runs": [round(r) for r in harness_rates],
         "raw_cycles_per_s_runs": [round(r) for r in raw_rates],
-        "harness_inferences_per_s": round(n_vectors * harness / record["sim_cycles"]),
+        "harness_inferences_per_s": round(n_vectors * harness / record.sim_cycles),
         "raw_inferences_per_s": round(n_vectors / statistics.median(raw_seconds)),
         "golden_inferences_per_s": round(n_vectors / min(golden_times)),
         "build_s": build_s, "raw_build_s": raw_build_s,

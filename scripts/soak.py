@@ -19,10 +19,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from golden.designs import DESIGNS, get_design
-from golden.errors import EdgebenchError
-from tb.runner import LONG_TEST, RESET_TEST, SimulationError, simulate
-from tb.toolchain import SIMULATORS, ToolchainError
+from edgebench.designs.registry import get_design, styles
+from edgebench.golden.errors import EdgebenchError
+from edgebench.tb.runner import LONG_TEST, RESET_TEST, SimulationError, simulate
+from edgebench.tb.toolchain import SIMULATORS, ToolchainError
 
 SOAK_FILE = "soak.json"
 
@@ -53,16 +53,16 @@ def _cases(args: argparse.Namespace) -> list[tuple[str, str, str]]:
     if args.seed < 0:
         raise SoakError(f"--seed must be >= 0, got {args.seed}")
     try:
-        designs = list(DESIGNS) if args.design == "all" else [get_design(args.design).name]
+        designs = list(styles()) if args.design == "all" else [get_design(args.design).name]
     except ValueError as exc:
         raise SoakError(str(exc)) from None
     cases = []
     for name in designs:
-        design = DESIGNS[name]
-        configs = design.configs if args.config == "all" else (args.config or design.default_config,)
+        design = styles()[name]
+        configs = design.all_configs if args.config == "all" else (args.config or design.default_config,)
         for config in configs:
-            if config not in design.configs:
-                raise SoakError(f"{name} has no configuration {config!r}; it has {', '.join(design.configs)}")
+            if config not in design.all_configs:
+                raise SoakError(f"{name} has no configuration {config!r}; it has {', '.join(design.all_configs)}")
             cases += [(name, config, sim) for sim in sims]
     return cases
 
@@ -70,25 +70,27 @@ def _cases(args: argparse.Namespace) -> list[tuple[str, str, str]]:
 def soak_one(design: str, config: str, sim: str, vectors: int, seed: int) -> dict:
     result = simulate(design, config, sim, n=40, seed=seed, tag=f"soak-s{seed}", tests=(LONG_TEST, RESET_TEST),
                       n_long=vectors, checks=True)
-    long, reset = result.metrics.get(LONG_TEST, {}), result.metrics.get(RESET_TEST, {})
-    missing = vectors - long.get("compared", 0)
+    long, reset = result.records.get(LONG_TEST), result.records.get(RESET_TEST)
+    compared = long.compared if long else 0
+    missing = vectors - compared
     return {
         "design": design, "config": config, "simulator": sim, "vectors": vectors,
-        "compared": long.get("compared", 0),
-        "mismatches": long.get("mismatches", 0) + max(0, missing),
-        "sim_cycles": long.get("sim_cycles"),
-        "idle_cycles": long.get("idle_cycles_inserted"),
-        "backpressure_cycles": long.get("backpressure_cycles"),
-        "watchdog": long.get("watchdog"),
+        "compared": compared,
+        "mismatches": (long.mismatches if long else 0) + max(0, missing),
+        "sim_cycles": long.sim_cycles if long else None,
+        "idle_cycles": long.idle_cycles_inserted if long else None,
+        "backpressure_cycles": long.backpressure_cycles if long else None,
+        "watchdog": long.watchdog if long else None,
         "ii_bound_cycles": result.core.ii_bound,
-        "latency_max_cycles": long.get("latency_max_cycles"),
-        "reset_test": {key: reset.get(key) for key in ("compared", "mismatches", "reset_cycle", "resumed_from_vector")},
+        "latency_max_cycles": long.latency_max_cycles if long else None,
+        "reset_test": {key: getattr(reset, key) if reset else None
+                       for key in ("compared", "mismatches", "reset_cycle", "resumed_from_vector")},
         "protocol_violations": result.protocol_violations[:10],
         "cocotb_failed": result.failed,
         "sim_wall_s": result.sim_wall_s,
         "build_wall_s": result.build_wall_s,
         "passed": result.failed == 0 and not result.protocol_violations and missing == 0
-                  and long.get("mismatches", 1) == 0,
+                  and long is not None and long.mismatches == 0,
         "log": str(result.sim_log),
     }
 

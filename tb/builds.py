@@ -23,8 +23,8 @@ from pathlib import Path
 
 from cocotb_tools.runner import Icarus, Runner, Verilator
 
-from golden.core import REPO_ROOT
-from tb.toolchain import FAST_MAKE_VARS, TIMING_MAKE_VARS
+from edgebench.designs.core import REPO_ROOT
+from edgebench.tb.toolchain import FAST_MAKE_VARS, TIMING_MAKE_VARS
 
 BUILDS_ROOT = REPO_ROOT / "sim_build" / "builds"
 TIMESCALE = ("1ns", "1ps")

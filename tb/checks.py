@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tb.runner import (
+from edgebench.tb.runner import (
     CHECK_TESTS,
     FRAME_VECTORS,
     FRAMES_TEST,
@@ -14,12 +14,7 @@ from tb.runner import (
     SimulationError,
     simulate,
 )
-from tb.toolchain import SIMULATORS, ToolchainError, ensure_simulator
-
-
-def sim_cases(configs: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
-    """(simulator, config) pairs: every configuration on both simulators."""
-    return [(sim, c) for c in configs for sim in SIMULATORS]
+from edgebench.tb.toolchain import ToolchainError, ensure_simulator
 
 
 def case_ids(cases: list[tuple[str, ...]]) -> list[str]:
@@ -55,18 +50,18 @@ def check_core(design: str, config: str, sim: str, seed: int, n: int = 40) -> Si
                               n_long=LONG_VECTORS[sim], quick_build=True)
     log_hint = f"(simulator log: {result.sim_log})"
     assert not result.protocol_violations, "stream protocol violations:\n" + "\n".join(result.protocol_violations[:20])
-    missing = set(tests) - set(result.metrics)
+    missing = set(tests) - set(result.records)
     assert not missing, f"tests without metrics: {sorted(missing)} {log_hint}"
-    for name, record in result.metrics.items():
-        assert record["mismatches"] == 0, f"{name}: {record['mismatches']} mismatches {log_hint}"
-        assert record["compared"] > 0, f"{name}: nothing compared {log_hint}"
-    streaming = result.metrics["DatasetStreaming"]
-    assert streaming["ii_cycles"] == result.core.ii_bound, (
-        f"measured II {streaming['ii_cycles']} != bound {result.core.ii_bound} {log_hint}"
+    for name, record in result.records.items():
+        assert record.mismatches == 0, f"{name}: {record.mismatches} mismatches {log_hint}"
+        assert record.compared > 0, f"{name}: nothing compared {log_hint}"
+    streaming = result.records["DatasetStreaming"]
+    assert streaming.ii_cycles == result.core.ii_bound, (
+        f"measured II {streaming.ii_cycles} != bound {result.core.ii_bound} {log_hint}"
     )
-    assert result.metrics[LONG_TEST]["compared"] == LONG_VECTORS[sim], log_hint
-    assert result.metrics[FRAMES_TEST]["compared"] == FRAME_VECTORS, log_hint
-    reset = result.metrics[RESET_TEST]
-    assert reset["reset_cycle"] is not None and reset["compared"] == n, f"mid-stream reset: {reset} {log_hint}"
+    assert result.records[LONG_TEST].compared == LONG_VECTORS[sim], log_hint
+    assert result.records[FRAMES_TEST].compared == FRAME_VECTORS, log_hint
+    reset = result.records[RESET_TEST]
+    assert reset.reset_cycle is not None and reset.compared == n, f"mid-stream reset: {reset} {log_hint}"
     assert result.failed == 0, f"{result.failed} of {result.tests} cocotb tests failed {log_hint}"
     return result

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from golden.core import CoreBuild
+from edgebench.designs.core import CoreBuild
 
 HARNESS_SOURCE = Path(__file__).resolve().parent / "hdl" / "stream_harness.v"
 CHECKER_SOURCE = HARNESS_SOURCE.with_name("stream_protocol_checker.v")
@@ -92,6 +92,21 @@ def stall_schedule(rng: np.random.Generator, idle_prob: float, max_idle: int, re
             for start, length in zip(starts.tolist(), lengths.tolist(), strict=True):
                 target[start:start + length] = 1
     return idle | (stall_out << 1)
+
+
+def longest_stall(schedule: np.ndarray | None) -> int:
+    """The longest run of cycles in which the schedule idles the input or holds out_ready low (either one: both
+    can keep the core quiet). The schedule repeats, so a run may wrap around its end. The watchdog must wait
+    longer than this: two overlapping back-pressure bursts alone hold the core for up to 24 IIs, and a watchdog
+    shorter than that calls a legal stall a hang."""
+    if schedule is None or not len(schedule):
+        return 0
+    held = np.asarray(schedule) != 0
+    if held.all():
+        return len(held)
+    ones = np.concatenate([[0], held, held, [0]]).astype(np.int8)  # twice over: runs that wrap
+    edges = np.flatnonzero(np.diff(ones))
+    return int((edges[1::2] - edges[::2]).max(initial=0))
 
 
 def write_run(run_dir: Path, beats: list[list[int]], bus_width: int, schedule: np.ndarray | None,

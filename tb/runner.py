@@ -1,33 +1,31 @@
 """Prepare one configured core and simulate it with cocotb's Python runner.
 
-Used by the pytest wrappers (tb/test_*.py) and by `edgebench bench`. Each (design, config, simulator,
+Used by the pytest wrappers (tests/test_*.py) and by `edgebench bench`. Each (design, config, simulator,
 purpose) gets its own build directory, so `pytest -n auto` can build several at once.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from golden.core import REPO_ROOT, CoreBuild
-from golden.datasets import load_dataset
-from golden.designs import get_design
-from tb.builds import BuildError, build, relative_parameters, run_cocotb
-from tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE, PROTOCOL_PREFIX, TOP, top_source
-from tb.toolchain import check_fst_headers, ensure_simulator
-from tb.vectors import SimSpec, VectorSet, save_sets
+from edgebench.designs.core import REPO_ROOT, CoreBuild
+from edgebench.designs.registry import get_design
+from edgebench.golden.datasets import load_dataset
+from edgebench.golden.modelfile import CACHE_DIR
+from edgebench.tb.builds import BuildError, build, relative_parameters, run_cocotb
+from edgebench.tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE, PROTOCOL_PREFIX, TOP, top_source
+from edgebench.tb.records import TestRecord, load_records
+from edgebench.tb.toolchain import check_fst_headers, ensure_simulator
+from edgebench.tb.vectors import SimSpec, VectorSet, save_sets
 
 BUILD_ROOT = REPO_ROOT / "sim_build"
-# Trained models, keyed by their training configuration; outside the checkout so fresh clones on the same
-# machine (CI) reuse them. EDGEBENCH_CACHE overrides.
-CACHE_DIR = Path(os.environ.get("EDGEBENCH_CACHE", Path.home() / ".cache" / "edgebench"))
-TESTS_MODULE = "tb.stream_tests"
+TESTS_MODULE = "edgebench.tb.stream_tests"
 ALL_TESTS = ("DatasetStreaming", "DatasetStalls", "RandomStreaming", "RandomStalls", "CornerStreaming",
              "CornerStalls")
 LONG_TEST = "LongStalls"  # runs the "long" vector set (make_vector_sets' n_long) under stalls
@@ -47,7 +45,7 @@ class SimResult:
     sim: str
     tests: int
     failed: int
-    metrics: dict  # per cocotb test: mismatches, latency, II, ...
+    records: dict[str, TestRecord]  # per cocotb test that reported: mismatches, latency, II, time stamps, ...
     golden_accuracy: float
     n_dataset: int
     tool_versions: dict
@@ -55,7 +53,7 @@ class SimResult:
     build_wall_s: float
     build_dir: Path
     wave: Path | None = None  # FST of the whole run when waves=True
-    synth: dict | None = None  # synthesis figures when gate_level=True
+    synth: dict | None = None  # synthesis figures (measure/synth.synthesize) when gate_level=True
     exe_dir: Path | None = None  # the simulator build this run used (tb/builds.py)
     protocol_violations: list[str] = field(default_factory=list)  # stream_protocol_checker lines of the log
 
@@ -128,14 +126,18 @@ def simulate(
     tests: tuple[str, ...] = ALL_TESTS,
     tag: str = "test",
     waves: bool = False,
-    gate_level: bool | dict = False,
+    gate_level: bool = False,
+    synth: dict | None = None,
     drive: str = "hdl",
     quick_build: bool = False,
     source_override: dict[Path, Path] | None = None,
     checks: bool | None = None,
 ) -> SimResult:
     """Build and run `tests` of the shared environment on one core; never raises on a failing test
-    (the caller asserts on `failed` and `metrics`), raises ToolchainError / ValueError on bad set-up.
+    (the caller asserts on `failed` and `records`), raises ToolchainError / ValueError on bad set-up.
+
+    gate_level: simulate Yosys' generic-cell netlist of the configuration instead of its RTL; `synth` is an earlier
+    measure/synth.synthesize() result of the same configuration whose netlist to reuse (else it is synthesized).
 
     drive="hdl": the HDL harness runs the stream at the simulator's speed (tb/harness.py); "python": cocotb drives
     and samples every cycle (for tests that react to the core cycle by cycle).
@@ -144,6 +146,8 @@ def simulate(
     source_override maps RTL files to stand-ins (a mutant, `edgebench mutants`): the core is built from them."""
     if drive not in ("hdl", "python"):
         raise ValueError(f"drive must be 'hdl' or 'python', got {drive!r}")
+    if synth is not None and not gate_level:
+        raise ValueError("synth= gives the netlist of a gate-level run: pass gate_level=True with it")
     versions = ensure_simulator(sim)
     data = load_dataset(dataset)
     run_dir = BUILD_ROOT / f"{design}-{config}-{data.name}-{sim}-{tag}"
@@ -154,10 +158,9 @@ def simulate(
     synth_info = None
     if gate_level:
         # Simulate Yosys' generic-cell netlist of this very configuration instead of the RTL.
-        from tb.synth import simcells_path, synthesize
+        from edgebench.measure.synth import simcells_path, synthesize
 
-        # gate_level may carry an earlier synthesize() result of the same configuration: reuse its netlist
-        synth_info = gate_level if isinstance(gate_level, dict) else synthesize(core, run_dir / "synth", fpga=())
+        synth_info = synth if synth is not None else synthesize(core, run_dir / "synth", fpga=())
         core = replace(core, sources=[Path(synth_info["netlist"]), simcells_path()], parameters={})
     x, y = data.x_test, data.y_test
     if n is not None:
@@ -170,11 +173,12 @@ def simulate(
         design=design, config=config, bus_width=core.bus_width, input_bits=core.input_bits,
         n_classes=core.n_classes, score_width=core.score_width, score_signed=core.score_signed,
         ii_bound=core.ii_bound, seed=seed, drive=drive,
-        metrics_path=str(run_dir / "metrics.json"), vectors_path=str(run_dir / "vectors.npz"),
+        run_dir=str(run_dir), records_dir=str(run_dir / "records"), vectors_path=str(run_dir / "vectors.npz"),
     )
     save_sets(Path(spec.vectors_path), sets)
     spec.save(run_dir / "spec.json")
-    Path(spec.metrics_path).unlink(missing_ok=True)
+    shutil.rmtree(spec.records_dir, ignore_errors=True)  # only this run's tests report
+    Path(spec.records_dir).mkdir()
 
     logging.getLogger("cocotb").setLevel(logging.WARNING)
     start = time.perf_counter()
@@ -211,12 +215,11 @@ def simulate(
     n_tests, n_failed = run_cocotb(runner, exe_dir, run_dir, TESTS_MODULE, top, env=env_spec, testcase=tests,
                                    seed=seed, waves=waves, plusargs=plusargs)
     done = time.perf_counter()
-    metrics_path = Path(spec.metrics_path)
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    records = load_records(Path(spec.records_dir))
     wave = None
     if waves:
         wave = run_dir / ("dump.fst" if sim == "verilator" else f"{top}.fst")
-    result = SimResult(core, sim, n_tests, n_failed, metrics, golden_accuracy, len(x), versions,
+    result = SimResult(core, sim, n_tests, n_failed, records, golden_accuracy, len(x), versions,
                        round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info, exe_dir)
     if checks and result.sim_log.exists():
         with open(result.sim_log, errors="replace") as log:

@@ -6,7 +6,7 @@ stalls on the dataset also checks that the measured initiation interval equals t
 
 import pyuvm
 
-from tb.uvm_env import (
+from edgebench.tb.uvm_env import (
     CornerCaseSequence,
     DatasetReplaySequence,
     FrameSequence,

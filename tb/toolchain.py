@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from golden.errors import EdgebenchError
+from edgebench.golden.errors import EdgebenchError
 
 SIMULATORS = ("icarus", "verilator")
 PINNED = {"cocotb": "2.1.", "cocotb-bus": "0.3.", "pyuvm": "5.0."}

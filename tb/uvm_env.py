@@ -6,11 +6,11 @@ driver         : StreamSourceDriver (cocotb-bus) with optional random idle cycle
 monitors       : input first-beat times, output results (cocotb-bus)
 scoreboard     : compares every result (class and, where exposed, scores) with the golden output
 metrics        : latency (first input beat accepted -> result valid), steady-state initiation interval
+record         : one TestRecord per test (tb/records.py), its own file, read back by tb/runner.simulate
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
 import zlib
@@ -35,9 +35,17 @@ from pyuvm import (
     uvm_tlm_analysis_fifo,
 )
 
-from golden.encoding import pack_beats
-from tb.harness import TIMEOUT_SIDES, HarnessResults, read_results, stall_schedule, write_run
-from tb.stream_bfm import (
+from edgebench.golden.encoding import pack_beats
+from edgebench.tb.harness import (
+    TIMEOUT_SIDES,
+    HarnessResults,
+    longest_stall,
+    read_results,
+    stall_schedule,
+    write_run,
+)
+from edgebench.tb.records import II_WARMUP, TestRecord
+from edgebench.tb.stream_bfm import (
     CycleClock,
     InputMonitor,
     OutputBeat,
@@ -47,10 +55,8 @@ from tb.stream_bfm import (
     drive_ready,
     unpack_scores,
 )
-from tb.vectors import SimSpec, VectorSet, load_set
+from edgebench.tb.vectors import SimSpec, VectorSet, load_set
 
-# Results before this index are pipeline fill and are left out of the initiation interval.
-II_WARMUP = 4
 MAX_REPORTED_MISMATCHES = 10
 
 
@@ -226,6 +232,7 @@ class MetricsCollector(uvm_component):
         self.outputs_sub = self._Outputs("outputs_sub", self)
 
     def summary(self) -> dict:
+        """The timing fields of a TestRecord."""
         valid = [o.valid_cycle for o in self.outputs]
         latencies = [v - i for v, i in zip(valid, self.input_cycles, strict=False)]
         steady = valid[II_WARMUP:] if len(valid) > II_WARMUP + 1 else valid
@@ -239,8 +246,8 @@ class MetricsCollector(uvm_component):
             "ii_min_cycles": min(gaps) if gaps else None,
             "ii_max_cycles": max(gaps) if gaps else None,
             "total_cycles": (valid[-1] - self.input_cycles[0]) if valid and self.input_cycles else None,
-            # raw time stamps, for measurements over a steady-state window (tb/energy.py)
-            "valid_cycles": valid,
+            # raw time stamps, for measurements over a steady-state window (measure/energy.py)
+            "valid_cycles": tuple(valid),
             "origin_ns": self.cycles.origin_ns,
             "clock_period_ns": self.cycles.period_ns,
         }
@@ -337,7 +344,7 @@ class StreamTest(uvm_test):
         seq = self.SEQUENCE("seq")
         await seq.start(self.env.sequencer)
         beats = self.env.driver.collected
-        run_dir = Path(self.spec.metrics_path).parent
+        run_dir = Path(self.spec.run_dir)
         schedule = None
         if self.STALLS:
             st = self.stalls
@@ -347,9 +354,11 @@ class StreamTest(uvm_test):
                                       st.ready_prob, ii=self.spec.ii_bound)
         budget = self.result_budget(len(beats))
         reset_at = self.reset_cycle(len(beats))
-        # the watchdog: no beat taken and no result for this many cycles ends the run at once
-        write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=100 + 20 * self.spec.ii_bound,
-                  reset_at=reset_at, lasts=self.env.driver.lasts)
+        # the watchdog: no beat taken and no result for this many cycles ends the run at once; it outwaits the
+        # schedule's own longest stall, which is legal however long
+        watchdog = 100 + 20 * self.spec.ii_bound + longest_stall(schedule)
+        write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=watchdog, reset_at=reset_at,
+                  lasts=self.env.driver.lasts)
         harness.start.value = 1
         step = Timer(1000 * self.spec.clock_period_ns, unit="ns")  # loading and writing take one edge each
         await First(RisingEdge(harness.loaded), step)  # files in memory: the timed stretch is the run itself
@@ -380,41 +389,41 @@ class StreamTest(uvm_test):
         pass
 
     def report_phase(self) -> None:
-        sb, metrics = self.env.scoreboard, self.env.metrics.summary()
-        record = {
-            "sequence": self.SEQUENCE.vector_set,
-            "stalls": self.STALLS,
-            "compared": sb.compared,
-            "mismatches": sb.mismatches,
-            "rtl_correct": sb.correct,
-            "labelled": sb.labelled,
-            "ii_bound_cycles": self.spec.ii_bound,
-            "idle_cycles_inserted": self.env.driver.idle_cycles,
-            "backpressure_cycles": self.env.monitors.backpressure_cycles,
-            "drive": self.spec.drive,
-            **metrics,
-        }
-        hdl = getattr(self, "hdl_record", None)
+        sb, hdl = self.env.scoreboard, getattr(self, "hdl_record", None)
+        name = type(self).__name__
+        hdl_fields = {}
         if hdl is not None:  # HDL-driven: the run's cycles and wall time, for simulation-speed figures
-            record |= {"sim_cycles": hdl.cycles, "hdl_run_s": round(self.hdl_run_s, 4), "watchdog": hdl.timeout,
-                       "reset_cycle": hdl.reset[0] if hdl.reset else None,
-                       "resumed_from_vector": hdl.reset[1] if hdl.reset else None}
-        path = Path(self.spec.metrics_path)
-        data = json.loads(path.read_text()) if path.exists() else {}
-        data[type(self).__name__] = record
-        path.write_text(json.dumps(data, indent=1))
-        self.logger.info(f"{type(self).__name__}: {record}")
+            hdl_fields = {"sim_cycles": hdl.cycles, "hdl_run_s": round(self.hdl_run_s, 4), "watchdog": hdl.timeout,
+                          "reset_cycle": hdl.reset[0] if hdl.reset else None,
+                          "resumed_from_vector": hdl.reset[1] if hdl.reset else None}
+        record = TestRecord(
+            test=name,
+            sequence=self.SEQUENCE.vector_set,
+            stalls=self.STALLS,
+            drive=self.spec.drive,
+            compared=sb.compared,
+            mismatches=sb.mismatches,
+            rtl_correct=sb.correct,
+            labelled=sb.labelled,
+            idle_cycles_inserted=self.env.driver.idle_cycles,
+            backpressure_cycles=self.env.monitors.backpressure_cycles,
+            ii_bound_cycles=self.spec.ii_bound,
+            **self.env.metrics.summary(),
+            **hdl_fields,
+        )
+        record.save(Path(self.spec.records_dir))
+        self.logger.info(f"{name}: {record}")
         if hdl is not None and hdl.timeout:
             raise AssertionError(f"watchdog fired: the {TIMEOUT_SIDES[hdl.timeout]} stalled (seed {self.spec.seed})")
         assert sb.compared > 0, "no results compared"
         assert sb.mismatches == 0, f"{sb.mismatches} mismatches against the golden model (seed {self.spec.seed})"
-        stalled = record["idle_cycles_inserted"] > 0 and record["backpressure_cycles"] > 0
+        stalled = record.idle_cycles_inserted > 0 and record.backpressure_cycles > 0
         if self.STALLS and sb.compared >= 30:  # long enough that "no stall at all" is ~1e-9 likely
             assert stalled, f"stalls were requested but none happened: {record}"
         if not self.STALLS:
-            assert record["idle_cycles_inserted"] == 0 and record["backpressure_cycles"] == 0, record
+            assert record.idle_cycles_inserted == 0 and record.backpressure_cycles == 0, record
         if self.CHECK_II:
-            assert metrics["ii_cycles"] == self.spec.ii_bound, (
-                f"initiation interval {metrics['ii_cycles']} != bound {self.spec.ii_bound} cycles "
-                f"(min {metrics['ii_min_cycles']}, max {metrics['ii_max_cycles']})"
+            assert record.ii_cycles == self.spec.ii_bound, (
+                f"initiation interval {record.ii_cycles} != bound {self.spec.ii_bound} cycles "
+                f"(min {record.ii_min_cycles}, max {record.ii_max_cycles})"
             )

@@ -46,7 +46,8 @@ class SimSpec:
     seed: int
     clock_period_ns: float = 10.0
     drive: str = "hdl"  # "hdl": the HDL harness runs the stream (tb/harness.py); "python": cocotb, cycle by cycle
-    metrics_path: str = "metrics.json"
+    run_dir: str = "."  # the simulator's working directory: the HDL harness's files (tb/harness.py)
+    records_dir: str = "records"  # one TestRecord file per cocotb test (tb/records.py)
     vectors_path: str = "vectors.npz"
     extra: dict = field(default_factory=dict)
 

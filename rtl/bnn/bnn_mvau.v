@@ -41,7 +41,6 @@ module bnn_mvau #(
     localparam integer NF_W    = (NF > 1) ? $clog2(NF) : 1;
     localparam integer SF_W    = (SF > 1) ? $clog2(SF) : 1;
     localparam integer PC_W    = $clog2(SIMD + 1);
-    localparam integer CREDIT_W = $clog2(OUT_DEPTH + 1);
     localparam integer RES_W   = (THRESH != 0) ? 1 : ACC_W;  // result width per neuron
 
     // ---------------------------------------------------------------- parameter memories
@@ -49,77 +48,32 @@ module bnn_mvau #(
     initial $readmemh(WEIGHT_FILE, wmem);
 
     // ---------------------------------------------------------------- input double buffer + fold counters
-    reg [MW-1:0]       in_buf_q, work_q;
-    reg                in_full_q, busy_q;
-    reg [ADDR_W-1:0]   addr_q;
-    reg [NF_W-1:0]     nf_q;
-    reg [SF_W-1:0]     sf_q;
-    reg [CREDIT_W-1:0] inflight_q;  // vectors started and not yet taken from the output FIFO
+    wire [MW-1:0]     work;
+    wire              start, room, issue;
+    wire [ADDR_W-1:0] addr;
+    wire [SF_W-1:0]   sf;
+    wire [NF_W-1:0]   c_nf;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [NF_W-1:0]   nf;  // only the threshold memory reads it (THRESH=1)
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire              c_valid, c_first, c_last, c_final;
 
-    wire fifo_pop   = out_valid && out_ready;
-    wire last_fold  = (addr_q == ADDR_W'(FOLDS - 1));
-    wire start      = in_full_q && (!busy_q || last_fold) && (inflight_q < CREDIT_W'(OUT_DEPTH));
-    wire accept     = in_valid && in_ready;
-    wire issue      = busy_q;
-
-    assign in_ready = !in_full_q || start;
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            in_full_q  <= 1'b0;
-            busy_q     <= 1'b0;
-            addr_q     <= {ADDR_W{1'b0}};
-            nf_q       <= {NF_W{1'b0}};
-            sf_q       <= {SF_W{1'b0}};
-            inflight_q <= {CREDIT_W{1'b0}};
-            in_buf_q   <= {MW{1'b0}};
-            work_q     <= {MW{1'b0}};
-        end else begin
-            if (accept) in_buf_q <= in_data;
-            in_full_q <= accept || (in_full_q && !start);
-            if (start) work_q <= in_buf_q;
-            inflight_q <= inflight_q + CREDIT_W'(start) - CREDIT_W'(fifo_pop);
-            if (start) begin
-                busy_q <= 1'b1;
-                addr_q <= {ADDR_W{1'b0}};
-                nf_q   <= {NF_W{1'b0}};
-                sf_q   <= {SF_W{1'b0}};
-            end else if (issue) begin
-                busy_q <= !last_fold;
-                addr_q <= addr_q + 1'b1;
-                sf_q   <= (sf_q == SF_W'(SF - 1)) ? {SF_W{1'b0}} : sf_q + 1'b1;
-                if (sf_q == SF_W'(SF - 1)) nf_q <= nf_q + 1'b1;
-            end
-        end
-    end
+    fold_sequencer #(.VEC_W(MW), .STEPS(FOLDS), .GROUPS(NF), .GROUP_STEPS(SF)) u_seq (
+        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
+        .room(room), .group_end(1'b0), .start(start), .work(work),
+        .issue(issue), .step(addr), .inner(sf), .group(nf),
+        .c_valid(c_valid), .c_first(c_first), .c_last(c_last), .c_final(c_final), .c_group(c_nf)
+    );
 
     // ---------------------------------------------------------------- issue -> compute registers
     reg [PE*SIMD-1:0]  w_q;
     reg [SIMD-1:0]     x_q;
-    reg                c_valid_q, c_first_q, c_last_q, c_final_q;
-    reg [NF_W-1:0]     c_nf_q;
 
     // Synchronous reads (block RAM), enabled only on issue cycles so an idle layer does not read its memories.
     always @(posedge clk) begin
         if (issue) begin
-            w_q <= wmem[addr_q];
-            x_q <= work_q[sf_q*SIMD +: SIMD];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            c_valid_q <= 1'b0;
-            c_first_q <= 1'b0;
-            c_last_q  <= 1'b0;
-            c_final_q <= 1'b0;
-            c_nf_q    <= {NF_W{1'b0}};
-        end else begin
-            c_valid_q <= issue;
-            c_first_q <= (sf_q == {SF_W{1'b0}});
-            c_last_q  <= (sf_q == SF_W'(SF - 1));
-            c_final_q <= last_fold;
-            c_nf_q    <= nf_q;
+            w_q <= wmem[addr];
+            x_q <= work[sf*SIMD +: SIMD];
         end
     end
 
@@ -134,15 +88,15 @@ module bnn_mvau #(
 
     reg  [ACC_W-1:0] acc_q [0:PE-1];
     wire [ACC_W-1:0] acc_d [0:PE-1];
-    wire [PE*RES_W-1:0] res;  // this fold's results, meaningful when c_last_q
+    wire [PE*RES_W-1:0] res;  // this fold's results, meaningful when c_last
 
     genvar p;
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             wire [PC_W-1:0] pc = popcount(~(w_q[p*SIMD +: SIMD] ^ x_q));
-            assign acc_d[p] = (c_first_q ? {ACC_W{1'b0}} : acc_q[p]) + ACC_W'(pc);
+            assign acc_d[p] = (c_first ? {ACC_W{1'b0}} : acc_q[p]) + ACC_W'(pc);
             always @(posedge clk) begin
-                if (c_valid_q) acc_q[p] <= acc_d[p];
+                if (c_valid) acc_q[p] <= acc_d[p];
             end
         end
 
@@ -152,7 +106,7 @@ module bnn_mvau #(
             reg [PE*ACC_W-1:0] t_q;
             initial $readmemh(THRESH_FILE, tmem);
             always @(posedge clk) begin
-                if (issue) t_q <= tmem[nf_q];
+                if (issue) t_q <= tmem[nf];
             end
             for (p = 0; p < PE; p = p + 1) begin : g_cmp
                 assign res[p] = (acc_d[p] >= t_q[p*ACC_W +: ACC_W]);
@@ -164,37 +118,12 @@ module bnn_mvau #(
         end
     endgenerate
 
-    // ---------------------------------------------------------------- collect neuron folds into one output vector
-    reg  [OUT_W-1:0] collect_q;
-    wire [OUT_W-1:0] collect_d;
-    genvar n;
-    generate
-        for (n = 0; n < MH; n = n + 1) begin : g_collect
-            wire mine = c_valid_q && c_last_q && (c_nf_q == NF_W'(n / PE));
-            assign collect_d[n*RES_W +: RES_W] = mine ? res[(n % PE)*RES_W +: RES_W] : collect_q[n*RES_W +: RES_W];
-        end
-    endgenerate
-
-    always @(posedge clk) begin
-        if (!rst_n) collect_q <= {OUT_W{1'b0}};
-        else collect_q <= collect_d;
-    end
-
-    wire push = c_valid_q && c_final_q;
-
-    // The credit check at start guarantees room, so the FIFO's in_ready is always high on a push.
-    /* verilator lint_off PINCONNECTEMPTY */
-    stream_fifo #(.WIDTH(OUT_W), .DEPTH(OUT_DEPTH)) u_out_fifo (
-        .clk      (clk),
-        .rst_n    (rst_n),
-        .in_data  (collect_d),
-        .in_valid (push),
-        .in_ready (),
-        .out_data (out_data),
-        .out_valid(out_valid),
-        .out_ready(out_ready)
+    // ---------------------------------------------------------------- collect, output FIFO, in-flight credit
+    fold_collector #(.MH(MH), .PE(PE), .RES_W(RES_W), .OUT_DEPTH(OUT_DEPTH)) u_out_fifo (
+        .clk(clk), .rst_n(rst_n), .start(start), .room(room),
+        .c_valid(c_valid), .c_last(c_last), .c_final(c_final), .c_group(c_nf), .c_res(res),
+        .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready)
     );
-    /* verilator lint_on PINCONNECTEMPTY */
 `ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
     stream_protocol_checker #(.WIDTH(OUT_W)) out_protocol (clk, rst_n, out_valid, out_ready, out_data);
 `endif

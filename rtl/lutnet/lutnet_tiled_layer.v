@@ -8,7 +8,7 @@
 //   THRESH=0: out field n = acc[n] (class scores, ACC_W bits each)
 // Folding: NF = MH/PE neuron folds by SF = MW/SIMD synapse folds, one fold per cycle, so a vector takes
 // NF*SF cycles and back-to-back vectors start every NF*SF cycles. Neuron n = nf*PE + pe, synapse i = sf*SIMD + s.
-// Memories (all written by golden/lutnet_design.py):
+// Memories (all written by designs/lutnet.py):
 //   TABLE_FILE  word nf*SF + sf, bits [(pe*SIMD + s)*V +: V] = truth table of (neuron nf*PE+pe, synapse sf*SIMD+s),
 //               bit a = LUT output for address a (V = 2**K);
 //   CONN_FILE   word sf, bits [(s*K + k)*IDX_W +: IDX_W] = conn[sf*SIMD + s][k];
@@ -50,7 +50,6 @@ module lutnet_tiled_layer #(
     localparam integer SF_W     = (SF > 1) ? $clog2(SF) : 1;
     localparam integer IDX_W    = (MW > 1) ? $clog2(MW) : 1;
     localparam integer PC_W     = $clog2(SIMD + 1);
-    localparam integer CREDIT_W = $clog2(OUT_DEPTH + 1);
     localparam integer RES_W    = (THRESH != 0) ? 1 : ACC_W;  // result width per neuron
 
     // ---------------------------------------------------------------- parameter memories
@@ -60,85 +59,42 @@ module lutnet_tiled_layer #(
     initial $readmemh(CONN_FILE, cmem);
 
     // ---------------------------------------------------------------- input double buffer + fold counters
-    reg [MW-1:0]       in_buf_q, work_q;
-    reg                in_full_q, busy_q;
-    reg [ADDR_W-1:0]   addr_q;
-    reg [NF_W-1:0]     nf_q;
-    reg [SF_W-1:0]     sf_q;
-    reg [CREDIT_W-1:0] inflight_q;  // vectors started and not yet taken from the output FIFO
+    wire [MW-1:0]     work;
+    wire              start, room;
+    wire [ADDR_W-1:0] addr;
+    wire [SF_W-1:0]   sf;
+    wire [NF_W-1:0]   c_nf;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [NF_W-1:0]   nf;  // only the threshold memory reads it (THRESH=1)
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire              c_valid, c_first, c_last, c_final;
 
-    wire fifo_pop   = out_valid && out_ready;
-    wire last_fold  = (addr_q == ADDR_W'(FOLDS - 1));
-    wire start      = in_full_q && (!busy_q || last_fold) && (inflight_q < CREDIT_W'(OUT_DEPTH));
-    wire accept     = in_valid && in_ready;
-    wire issue      = busy_q;
-
-    assign in_ready = !in_full_q || start;
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            in_full_q  <= 1'b0;
-            busy_q     <= 1'b0;
-            addr_q     <= {ADDR_W{1'b0}};
-            nf_q       <= {NF_W{1'b0}};
-            sf_q       <= {SF_W{1'b0}};
-            inflight_q <= {CREDIT_W{1'b0}};
-            in_buf_q   <= {MW{1'b0}};
-            work_q     <= {MW{1'b0}};
-        end else begin
-            if (accept) in_buf_q <= in_data;
-            in_full_q <= accept || (in_full_q && !start);
-            if (start) work_q <= in_buf_q;
-            inflight_q <= inflight_q + CREDIT_W'(start) - CREDIT_W'(fifo_pop);
-            if (start) begin
-                busy_q <= 1'b1;
-                addr_q <= {ADDR_W{1'b0}};
-                nf_q   <= {NF_W{1'b0}};
-                sf_q   <= {SF_W{1'b0}};
-            end else if (issue) begin
-                busy_q <= !last_fold;
-                addr_q <= addr_q + 1'b1;
-                sf_q   <= (sf_q == SF_W'(SF - 1)) ? {SF_W{1'b0}} : sf_q + 1'b1;
-                if (sf_q == SF_W'(SF - 1)) nf_q <= nf_q + 1'b1;
-            end
-        end
-    end
+    /* verilator lint_off PINCONNECTEMPTY */
+    fold_sequencer #(.VEC_W(MW), .STEPS(FOLDS), .GROUPS(NF), .GROUP_STEPS(SF)) u_seq (
+        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
+        .room(room), .group_end(1'b0), .start(start), .work(work),
+        .issue(), .step(addr), .inner(sf), .group(nf),
+        .c_valid(c_valid), .c_first(c_first), .c_last(c_last), .c_final(c_final), .c_group(c_nf)
+    );
+    /* verilator lint_on PINCONNECTEMPTY */
 
     // ---------------------------------------------------------------- issue: gather the LUT address bits
-    wire [SIMD*K*IDX_W-1:0] conn_w = cmem[sf_q];  // small ROM, read combinationally
+    wire [SIMD*K*IDX_W-1:0] conn_w = cmem[sf];  // small ROM, read combinationally
     wire [SIMD*K-1:0]       lut_addr;
     genvar g;
     generate
         for (g = 0; g < SIMD * K; g = g + 1) begin : g_gather
-            assign lut_addr[g] = work_q[conn_w[g*IDX_W +: IDX_W]];
+            assign lut_addr[g] = work[conn_w[g*IDX_W +: IDX_W]];
         end
     endgenerate
 
     // ---------------------------------------------------------------- issue -> compute registers
     reg [PE*SIMD*V-1:0] tt_q;
     reg [SIMD*K-1:0]    a_q;
-    reg                 c_valid_q, c_first_q, c_last_q, c_final_q;
-    reg [NF_W-1:0]      c_nf_q;
 
     always @(posedge clk) begin
-        tt_q <= tmem[addr_q];  // synchronous read: maps to block RAM
+        tt_q <= tmem[addr];  // synchronous read: maps to block RAM
         a_q  <= lut_addr;
-    end
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            c_valid_q <= 1'b0;
-            c_first_q <= 1'b0;
-            c_last_q  <= 1'b0;
-            c_final_q <= 1'b0;
-            c_nf_q    <= {NF_W{1'b0}};
-        end else begin
-            c_valid_q <= issue;
-            c_first_q <= (sf_q == {SF_W{1'b0}});
-            c_last_q  <= (sf_q == SF_W'(SF - 1));
-            c_final_q <= last_fold;
-            c_nf_q    <= nf_q;
-        end
     end
 
     // ---------------------------------------------------------------- compute: LUT-popcount-accumulate-threshold
@@ -152,7 +108,7 @@ module lutnet_tiled_layer #(
 
     reg  [ACC_W-1:0] acc_q [0:PE-1];
     wire [ACC_W-1:0] acc_d [0:PE-1];
-    wire [PE*RES_W-1:0] res;  // this fold's results, meaningful when c_last_q
+    wire [PE*RES_W-1:0] res;  // this fold's results, meaningful when c_last
 
     genvar p, s;
     generate
@@ -163,9 +119,9 @@ module lutnet_tiled_layer #(
                 assign lut_out[s] = table_bits[a_q[s*K +: K]];
             end
             wire [PC_W-1:0] pc = popcount(lut_out);
-            assign acc_d[p] = (c_first_q ? {ACC_W{1'b0}} : acc_q[p]) + ACC_W'(pc);
+            assign acc_d[p] = (c_first ? {ACC_W{1'b0}} : acc_q[p]) + ACC_W'(pc);
             always @(posedge clk) begin
-                if (c_valid_q) acc_q[p] <= acc_d[p];
+                if (c_valid) acc_q[p] <= acc_d[p];
             end
         end
 
@@ -174,7 +130,7 @@ module lutnet_tiled_layer #(
             reg [PE*ACC_W-1:0] thmem [0:NF-1];
             reg [PE*ACC_W-1:0] t_q;
             initial $readmemh(THRESH_FILE, thmem);
-            always @(posedge clk) t_q <= thmem[nf_q];
+            always @(posedge clk) t_q <= thmem[nf];
             for (p = 0; p < PE; p = p + 1) begin : g_cmp
                 assign res[p] = (acc_d[p] >= t_q[p*ACC_W +: ACC_W]);
             end
@@ -185,37 +141,12 @@ module lutnet_tiled_layer #(
         end
     endgenerate
 
-    // ---------------------------------------------------------------- collect neuron folds into one output vector
-    reg  [OUT_W-1:0] collect_q;
-    wire [OUT_W-1:0] collect_d;
-    genvar n;
-    generate
-        for (n = 0; n < MH; n = n + 1) begin : g_collect
-            wire mine = c_valid_q && c_last_q && (c_nf_q == NF_W'(n / PE));
-            assign collect_d[n*RES_W +: RES_W] = mine ? res[(n % PE)*RES_W +: RES_W] : collect_q[n*RES_W +: RES_W];
-        end
-    endgenerate
-
-    always @(posedge clk) begin
-        if (!rst_n) collect_q <= {OUT_W{1'b0}};
-        else collect_q <= collect_d;
-    end
-
-    wire push = c_valid_q && c_final_q;
-
-    // The credit check at start guarantees room, so the FIFO's in_ready is always high on a push.
-    /* verilator lint_off PINCONNECTEMPTY */
-    stream_fifo #(.WIDTH(OUT_W), .DEPTH(OUT_DEPTH)) u_out_fifo (
-        .clk      (clk),
-        .rst_n    (rst_n),
-        .in_data  (collect_d),
-        .in_valid (push),
-        .in_ready (),
-        .out_data (out_data),
-        .out_valid(out_valid),
-        .out_ready(out_ready)
+    // ---------------------------------------------------------------- collect, output FIFO, in-flight credit
+    fold_collector #(.MH(MH), .PE(PE), .RES_W(RES_W), .OUT_DEPTH(OUT_DEPTH)) u_out_fifo (
+        .clk(clk), .rst_n(rst_n), .start(start), .room(room),
+        .c_valid(c_valid), .c_last(c_last), .c_final(c_final), .c_group(c_nf), .c_res(res),
+        .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready)
     );
-    /* verilator lint_on PINCONNECTEMPTY */
 `ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
     stream_protocol_checker #(.WIDTH(OUT_W)) out_protocol (clk, rst_n, out_valid, out_ready, out_data);
 `endif

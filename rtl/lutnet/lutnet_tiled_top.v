@@ -2,7 +2,7 @@
 //   input bits -> stream_deserializer -> layer 0 (thresholds) -> layer 1 (thresholds) -> layer 2 (scores) -> argmax.
 // Each layer is a lutnet_tiled_layer folded by its own (PE, SIMD); the network's initiation interval is
 //   max(ceil(IN_BITS / BUS_WIDTH), (H1/PE0)*(IN_BITS/SIMD0), (H2/PE1)*(H1/SIMD1), (N_CLASSES/PE2)*(H2/SIMD2)).
-// Truth tables, connection maps and thresholds come from $readmemh files written by golden/lutnet_design.py.
+// Truth tables, connection maps and thresholds come from $readmemh files written by designs/lutnet.py.
 module lutnet_tiled_top #(
     parameter integer BUS_WIDTH = 32,
     parameter integer IN_BITS   = 128,
@@ -36,10 +36,11 @@ module lutnet_tiled_top #(
     wire [N_CLASSES*SCORE_W-1:0] scores;
     wire v0, r0, v1, r1, v2, r2, v3, r3;
 
-    stream_deserializer #(.BUS_WIDTH(BUS_WIDTH), .VEC_BITS(IN_BITS)) u_in (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
-        .vec_data(x0), .vec_valid(v0), .vec_ready(r0)
+    core_shell #(.BUS_WIDTH(BUS_WIDTH), .IN_BITS(IN_BITS), .N_CLASSES(N_CLASSES), .SCORE_W(SCORE_W),
+                 .CLASS_W(CLASS_W)) u_shell (
+        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
+        .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready),
+        .vec_data(x0), .vec_valid(v0), .vec_ready(r0), .scores(scores), .scores_valid(v3), .scores_ready(r3)
     );
 
     lutnet_tiled_layer #(.MW(IN_BITS), .MH(H1), .K(K), .PE(PE0), .SIMD(SIMD0), .THRESH(1),
@@ -61,11 +62,5 @@ module lutnet_tiled_top #(
         .clk(clk), .rst_n(rst_n),
         .in_data(x2), .in_valid(v2), .in_ready(r2),
         .out_data(scores), .out_valid(v3), .out_ready(r3)
-    );
-
-    argmax_output #(.N_CLASSES(N_CLASSES), .SCORE_W(SCORE_W), .CLASS_W(CLASS_W)) u_out (
-        .clk(clk), .rst_n(rst_n),
-        .in_scores(scores), .in_valid(v3), .in_ready(r3),
-        .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready)
     );
 endmodule

@@ -56,7 +56,6 @@ module mac_layer #(
     localparam integer WORD_W   = P * LW + 1;
     localparam integer ADDR_W   = (DEPTH > 1) ? $clog2(DEPTH) : 1;
     localparam integer G_W      = (NG > 1) ? $clog2(NG) : 1;
-    localparam integer CREDIT_W = $clog2(OUT_DEPTH + 1);
     localparam integer M_W      = IN_W + 3;  // asm multiple width
 
     // ---------------------------------------------------------------- parameter memories
@@ -66,101 +65,54 @@ module mac_layer #(
     initial $readmemh(BIAS_FILE, bmem);
 
     // ---------------------------------------------------------------- input double buffer + schedule counters
-    reg [MW*IN_W-1:0]  in_buf_q, work_q;
-    reg                in_full_q, busy_q, gfirst_q;
-    reg [ADDR_W-1:0]   addr_q;
-    reg [IDX_W-1:0]    i_q;
-    reg [G_W-1:0]      g_q;
-    reg [CREDIT_W-1:0] inflight_q;
+    wire [MW*IN_W-1:0] work;
+    wire               start, room;
+    wire [ADDR_W-1:0]  addr;
+    wire [IDX_W-1:0]   i;  // input index of a dense step
+    wire [G_W-1:0]     g, c_g;
+    wire               c_valid, c_first, c_last, c_final;
 
-    wire [WORD_W-1:0] word      = wmem[addr_q];  // asynchronous read
+    wire [WORD_W-1:0] word      = wmem[addr];  // asynchronous read
     wire              word_last = word[WORD_W-1];
-    wire fifo_pop   = out_valid && out_ready;
-    wire last_addr  = (addr_q == ADDR_W'(DEPTH - 1));
-    wire start      = in_full_q && (!busy_q || last_addr) && (inflight_q < CREDIT_W'(OUT_DEPTH));
-    wire accept     = in_valid && in_ready;
-    wire issue      = busy_q;
 
-    assign in_ready = !in_full_q || start;
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            in_full_q  <= 1'b0;
-            busy_q     <= 1'b0;
-            gfirst_q   <= 1'b1;
-            addr_q     <= {ADDR_W{1'b0}};
-            i_q        <= {IDX_W{1'b0}};
-            g_q        <= {G_W{1'b0}};
-            inflight_q <= {CREDIT_W{1'b0}};
-            in_buf_q   <= {MW*IN_W{1'b0}};
-            work_q     <= {MW*IN_W{1'b0}};
-        end else begin
-            if (accept) in_buf_q <= in_data;
-            in_full_q <= accept || (in_full_q && !start);
-            if (start) work_q <= in_buf_q;
-            inflight_q <= inflight_q + CREDIT_W'(start) - CREDIT_W'(fifo_pop);
-            if (start) begin
-                busy_q   <= 1'b1;
-                gfirst_q <= 1'b1;
-                addr_q   <= {ADDR_W{1'b0}};
-                i_q      <= {IDX_W{1'b0}};
-                g_q      <= {G_W{1'b0}};
-            end else if (issue) begin
-                busy_q   <= !last_addr;
-                gfirst_q <= word_last;
-                addr_q   <= addr_q + 1'b1;
-                i_q      <= word_last ? {IDX_W{1'b0}} : i_q + 1'b1;
-                if (word_last) g_q <= g_q + 1'b1;
-            end
-        end
-    end
+    // A group ends on the word flagged last (zero-skip groups have data-dependent lengths of at most MW words).
+    /* verilator lint_off PINCONNECTEMPTY */
+    fold_sequencer #(.VEC_W(MW*IN_W), .STEPS(DEPTH), .GROUPS(NG), .GROUP_STEPS(MW), .GROUP_END_IN(1)) u_seq (
+        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready),
+        .room(room), .group_end(word_last), .start(start), .work(work),
+        .issue(), .step(addr), .inner(i), .group(g),
+        .c_valid(c_valid), .c_first(c_first), .c_last(c_last), .c_final(c_final), .c_group(c_g)
+    );
+    /* verilator lint_on PINCONNECTEMPTY */
 
     // the input vector as an array of activations
     wire [IN_W-1:0] xel [0:MW-1];
     genvar k;
     generate
         for (k = 0; k < MW; k = k + 1) begin : g_xel
-            assign xel[k] = work_q[k*IN_W +: IN_W];
+            assign xel[k] = work[k*IN_W +: IN_W];
         end
     endgenerate
 
     // ---------------------------------------------------------------- issue -> compute registers
     reg [P*LW-1:0]     w_q;  // lane entries of the issued word
     reg [P*ACC_W-1:0]  b_q;
-    reg                c_valid_q, c_first_q, c_last_q, c_final_q;
-    reg [G_W-1:0]      c_g_q;
 
     always @(posedge clk) begin
         w_q <= word[P*LW-1:0];
-        b_q <= bmem[g_q];
-    end
-
-    always @(posedge clk) begin
-        if (!rst_n) begin
-            c_valid_q <= 1'b0;
-            c_first_q <= 1'b0;
-            c_last_q  <= 1'b0;
-            c_final_q <= 1'b0;
-            c_g_q     <= {G_W{1'b0}};
-        end else begin
-            c_valid_q <= issue;
-            c_first_q <= gfirst_q;
-            c_last_q  <= word_last;
-            c_final_q <= last_addr;
-            c_g_q     <= g_q;
-        end
+        b_q <= bmem[g];
     end
 
     // ---------------------------------------------------------------- lanes
     wire [ACC_W-1:0] acc_next [0:P-1];
-    wire [P*RES_W-1:0] res;  // this step's results, meaningful when c_last_q
+    wire [P*RES_W-1:0] res;  // this step's results, meaningful when c_last
     genvar p;
     generate
         // activation operands: one broadcast register (dense) or one register per lane (zero-skip)
         wire [IN_W-1:0] x_lane [0:P-1];
         if (SPARSE == 0) begin : g_bcast
             reg [IN_W-1:0] x_b_q;
-            always @(posedge clk) x_b_q <= xel[i_q];
+            always @(posedge clk) x_b_q <= xel[i];
             for (p = 0; p < P; p = p + 1) begin : g_x
                 assign x_lane[p] = x_b_q;
             end
@@ -187,15 +139,15 @@ module mac_layer #(
             wire [ACC_W-1:0]  bias = b_q[p*ACC_W +: ACC_W];
             if (KIND == 0) begin : g_mac
                 mac_lane #(.IN_W(IN_W), .W_W(CODE_W), .ACC_W(ACC_W)) u_lane (
-                    .clk(clk), .en(c_valid_q), .first(c_first_q), .bias(bias), .code(code), .x(x_lane[p]),
+                    .clk(clk), .en(c_valid), .first(c_first), .bias(bias), .code(code), .x(x_lane[p]),
                     .acc_next(acc_next[p]));
             end else if (KIND == 1) begin : g_pot
                 pot_lane #(.IN_W(IN_W), .ACC_W(ACC_W)) u_lane (
-                    .clk(clk), .en(c_valid_q), .first(c_first_q), .bias(bias), .code(code[3:0]), .x(x_lane[p]),
+                    .clk(clk), .en(c_valid), .first(c_first), .bias(bias), .code(code[3:0]), .x(x_lane[p]),
                     .acc_next(acc_next[p]));
             end else begin : g_asm
                 asm_lane #(.IN_W(IN_W), .ACC_W(ACC_W), .M_W(M_W)) u_lane (
-                    .clk(clk), .en(c_valid_q), .first(c_first_q), .bias(bias), .code(code[10:0]),
+                    .clk(clk), .en(c_valid), .first(c_first), .bias(bias), .code(code[10:0]),
                     .multiples(bank), .acc_next(acc_next[p]));
             end
             if (HIDDEN != 0) begin : g_rq
@@ -207,37 +159,12 @@ module mac_layer #(
         end
     endgenerate
 
-    // ---------------------------------------------------------------- collect neuron groups into one output vector
-    reg  [OUT_W-1:0] collect_q;
-    wire [OUT_W-1:0] collect_d;
-    genvar n;
-    generate
-        for (n = 0; n < MH; n = n + 1) begin : g_collect
-            wire mine = c_valid_q && c_last_q && (c_g_q == G_W'(n / P));
-            assign collect_d[n*RES_W +: RES_W] = mine ? res[(n % P)*RES_W +: RES_W] : collect_q[n*RES_W +: RES_W];
-        end
-    endgenerate
-
-    always @(posedge clk) begin
-        if (!rst_n) collect_q <= {OUT_W{1'b0}};
-        else collect_q <= collect_d;
-    end
-
-    wire push = c_valid_q && c_final_q;
-
-    // The credit check at start guarantees room, so the FIFO's in_ready is always high on a push.
-    /* verilator lint_off PINCONNECTEMPTY */
-    stream_fifo #(.WIDTH(OUT_W), .DEPTH(OUT_DEPTH)) u_out_fifo (
-        .clk      (clk),
-        .rst_n    (rst_n),
-        .in_data  (collect_d),
-        .in_valid (push),
-        .in_ready (),
-        .out_data (out_data),
-        .out_valid(out_valid),
-        .out_ready(out_ready)
+    // ---------------------------------------------------------------- collect, output FIFO, in-flight credit
+    fold_collector #(.MH(MH), .PE(P), .RES_W(RES_W), .OUT_DEPTH(OUT_DEPTH)) u_out_fifo (
+        .clk(clk), .rst_n(rst_n), .start(start), .room(room),
+        .c_valid(c_valid), .c_last(c_last), .c_final(c_final), .c_group(c_g), .c_res(res),
+        .out_data(out_data), .out_valid(out_valid), .out_ready(out_ready)
     );
-    /* verilator lint_on PINCONNECTEMPTY */
 `ifdef EDGEBENCH_PROTOCOL_CHECK  // simulation only: this module's output stream obeys valid/ready
     stream_protocol_checker #(.WIDTH(OUT_W)) out_protocol (clk, rst_n, out_valid, out_ready, out_data);
 `endif

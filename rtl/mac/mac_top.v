@@ -7,7 +7,7 @@
 // Cycles per inference (initiation interval): max(ceil(N_IN*IN_W / BUS_WIDTH), DEPTH0, DEPTH1), where
 // DEPTHl is the number of weight words of layer l (dense: (MH/P)*MW; zero-skip: sum over neuron groups of
 // max(1, largest nonzero count of a lane in the group)).
-// Weights and biases come from $readmemh files written by golden/mac_design.py.
+// Weights and biases come from $readmemh files written by designs/mac.py.
 module mac_top #(
     parameter integer BUS_WIDTH = 64,
     parameter integer N_IN      = 64,
@@ -48,10 +48,11 @@ module mac_top #(
     wire [N_CLASSES*SCORE_W-1:0] scores;
     wire v0, r0, v1, r1, v2, r2;
 
-    stream_deserializer #(.BUS_WIDTH(BUS_WIDTH), .VEC_BITS(IN_BITS)) u_in (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
-        .vec_data(x0), .vec_valid(v0), .vec_ready(r0)
+    core_shell #(.BUS_WIDTH(BUS_WIDTH), .IN_BITS(IN_BITS), .N_CLASSES(N_CLASSES), .SCORE_W(SCORE_W),
+                 .SIGNED(1), .CLASS_W(CLASS_W)) u_shell (
+        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
+        .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready),
+        .vec_data(x0), .vec_valid(v0), .vec_ready(r0), .scores(scores), .scores_valid(v2), .scores_ready(r2)
     );
 
     mac_layer #(.MW(N_IN), .MH(H), .P(P0), .IN_W(IN_W), .KIND(KIND), .SPARSE(SPARSE), .DEPTH(DEPTH0),
@@ -68,11 +69,5 @@ module mac_top #(
         .clk(clk), .rst_n(rst_n),
         .in_data(x1), .in_valid(v1), .in_ready(r1),
         .out_data(scores), .out_valid(v2), .out_ready(r2)
-    );
-
-    argmax_output #(.N_CLASSES(N_CLASSES), .SCORE_W(SCORE_W), .SIGNED(1), .CLASS_W(CLASS_W)) u_out (
-        .clk(clk), .rst_n(rst_n),
-        .in_scores(scores), .in_valid(v2), .in_ready(r2),
-        .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready)
     );
 endmodule

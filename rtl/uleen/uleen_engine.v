@@ -5,7 +5,7 @@
 //   (Bloom filter), masked by the pruning mask and popcounted per class into the accumulators.
 // A vector takes K*G active cycles. Pipeline: A (hash + registered table/mask read), B (Bloom AND),
 // C (popcount + accumulate); `done` pulses 3 cycles after `last`, when `sums` holds the vector's counts.
-// Memories ($readmemh, written by golden/uleen_design.py):
+// Memories ($readmemh, written by designs/uleen.py):
 //   PERM_FILE: G*U*N words, word p = index of the input bit feeding permuted position p (IN_BITS = zero);
 //   H3_FILE:   K*N words of W bits, word h*N + j = m[h][j];
 //   TAB_FILE:  U*GP*2^W words of C bits, word {u, g, e} = table[.][g*U+u][e] (class c at bit c);

@@ -1,12 +1,12 @@
 // ULEEN weightless neural network on the edgebench stream interface (see README.md):
 //   input (thermometer) bits -> stream_deserializer -> vector register -> 1..3 submodel engines
-//   (uleen_engine, run in lockstep) -> sum + bias -> result FIFO -> argmax_output.
+//   (uleen_engine, run in lockstep) -> sum + bias -> result FIFO -> argmax_output (the stream parts in core_shell).
 // Submodel slot s is used when s < N_SUB; each slot has its own N (inputs per filter), K (hashes),
 // W (log2 entries), U (hash units), G = ceil(ceil(IN_BITS/N) / U) (filter groups) and memory files.
 // Initiation interval (cycles per inference):
 //   II = max(ceil(IN_BITS / BUS_WIDTH), max over used s of K_s * G_s).
-// A new vector starts only while the result FIFO has a free slot (credit counter), so back-pressure on
-// the output never loses a result; the input stalls instead.
+// The result FIFO and its credits are in core_shell (RES_DEPTH): it offers a vector only while the FIFO has a
+// free slot for its result, so back-pressure on the output never loses a result; the input stalls instead.
 module uleen_top #(
     parameter integer BUS_WIDTH = 64,
     parameter integer IN_BITS   = 256,
@@ -47,34 +47,36 @@ module uleen_top #(
     localparam integer L01 = (L0 > L1) ? L0 : L1;
     localparam integer L  = (L01 > L2) ? L01 : L2;  // engine cycles per vector
     localparam integer LW = (L > 1) ? $clog2(L) : 1;
-    localparam integer OW = $clog2(RES_DEPTH + 1);
     localparam integer SW = C * SCORE_W;
 
-    // ---------------- input
+    // ---------------- stream shell: input deserializer; result FIFO with credits (RES_DEPTH) and argmax
     wire [IN_BITS-1:0] vec_data;
     wire vec_valid, vec_ready;
-    stream_deserializer #(.BUS_WIDTH(BUS_WIDTH), .VEC_BITS(IN_BITS)) u_in (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
-        .vec_data(vec_data), .vec_valid(vec_valid), .vec_ready(vec_ready)
+    reg [SW-1:0] score_q;
+    reg          score_valid_q;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire score_ready;  // always high: the shell offers a vector only while the result FIFO has room for it
+    /* verilator lint_on UNUSEDSIGNAL */
+    core_shell #(.BUS_WIDTH(BUS_WIDTH), .IN_BITS(IN_BITS), .N_CLASSES(C), .SCORE_W(SCORE_W), .RES_DEPTH(RES_DEPTH),
+                 .CLASS_W(CLASS_W)) u_shell (
+        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
+        .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready),
+        .vec_data(vec_data), .vec_valid(vec_valid), .vec_ready(vec_ready),
+        .scores(score_q), .scores_valid(score_valid_q), .scores_ready(score_ready)
     );
 
-    // ---------------- control: one vector every L cycles while vectors and result credits last
+    // ---------------- control: one vector every L cycles while the shell offers vectors
     reg [IN_BITS-1:0] x_q;
     reg               busy_q;
     reg [LW-1:0]      cnt_q;
-    reg [OW-1:0]      outst_q;  // vectors started and not yet popped from the result FIFO
     wire at_end = busy_q && (cnt_q == LW'(L - 1));
-    wire credit = (outst_q < OW'(RES_DEPTH));
-    assign vec_ready = credit && (!busy_q || at_end);
+    assign vec_ready = !busy_q || at_end;
     wire start = vec_valid && vec_ready;
-    wire fifo_pop;
 
     always @(posedge clk) begin
         if (!rst_n) begin
             busy_q  <= 1'b0;
             cnt_q   <= {LW{1'b0}};
-            outst_q <= {OW{1'b0}};
         end else begin
             if (start) begin
                 busy_q <= 1'b1;
@@ -84,8 +86,6 @@ module uleen_top #(
             end else if (busy_q) begin
                 cnt_q <= cnt_q + 1'b1;
             end
-            if (start && !fifo_pop) outst_q <= outst_q + 1'b1;
-            else if (fifo_pop && !start) outst_q <= outst_q - 1'b1;
         end
     end
     always @(posedge clk) begin
@@ -132,8 +132,6 @@ module uleen_top #(
     // ---------------- ensemble sum + bias (all engines finish in the same cycle: done0)
     reg [SCORE_W-1:0] bias_rom [0:C-1];
     initial $readmemh(BIAS_FILE, bias_rom);
-    reg [SW-1:0] score_q;
-    reg          score_valid_q;
     integer c;
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -148,23 +146,4 @@ module uleen_top #(
             end
         end
     end
-
-    // ---------------- result FIFO (never full thanks to the credits) and argmax
-    wire [SW-1:0] fifo_data;
-    wire fifo_valid, fifo_ready;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire fifo_in_ready;
-    /* verilator lint_on UNUSEDSIGNAL */
-    stream_fifo #(.WIDTH(SW), .DEPTH(RES_DEPTH)) u_fifo (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(score_q), .in_valid(score_valid_q), .in_ready(fifo_in_ready),
-        .out_data(fifo_data), .out_valid(fifo_valid), .out_ready(fifo_ready)
-    );
-    assign fifo_pop = fifo_valid && fifo_ready;
-
-    argmax_output #(.N_CLASSES(C), .SCORE_W(SCORE_W), .CLASS_W(CLASS_W)) u_out (
-        .clk(clk), .rst_n(rst_n),
-        .in_scores(fifo_data), .in_valid(fifo_valid), .in_ready(fifo_ready),
-        .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready)
-    );
 endmodule

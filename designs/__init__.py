@@ -1,0 +1,1 @@
+"""Design modules: what each style declares (configurations, II formula, claims, sub-blocks) and the registry."""

@@ -1,0 +1,1 @@
+"""Measurement: synthesis and area, place and route, toggle counting, the energy model, raw simulation speed."""
