@@ -181,3 +181,24 @@ def run_cocotb(runner: Runner, build_dir: Path, run_dir: Path, test_module: str,
     except RuntimeError:
         n = len(testcase) if testcase else 1
         return n, n
+
+
+def failure_messages(run_dir: Path) -> list[str]:
+    """`<test>: <message>` for each failed cocotb test in the run's results.xml (empty if none or no file)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(run_dir / "results.xml").getroot()
+    except (OSError, ET.ParseError):
+        return []
+    return [f"{case.get('name')}: {failure.get('message', '')}" for case in root.iter("testcase")
+            for failure in case.iter("failure")]
+
+
+def failed_checks(message: str) -> set[str]:
+    """The check names in a bench's failure message's first line ("... failed checks: out_data x3, drain x1"):
+    the benches in tb/benches/ name every check that failed, so a test can tell which one killed a mutant."""
+    first = message.split("\n", 1)[0]
+    if "failed checks: " not in first:
+        return set()
+    return {item.rsplit(" x", 1)[0] for item in first.split("failed checks: ", 1)[1].split(", ")}

@@ -164,3 +164,11 @@ def read_results(run_dir: Path) -> HarnessResults:
     if not ended:
         raise RuntimeError(f"{path} has no end record: the run stopped early; see the simulator log")
     return out
+
+
+def protocol_violations(log: Path) -> list[str]:
+    """The stream protocol checkers' reports in a simulator log (none when there is no log)."""
+    if not log.exists():
+        return []
+    with open(log, errors="replace") as lines:
+        return [line.strip() for line in lines if PROTOCOL_PREFIX in line]

@@ -19,7 +19,7 @@ from edgebench.designs.registry import get_design
 from edgebench.golden.datasets import load_dataset
 from edgebench.golden.modelfile import CACHE_DIR
 from edgebench.tb.builds import BuildError, build, relative_parameters, run_cocotb
-from edgebench.tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE, PROTOCOL_PREFIX, TOP, top_source
+from edgebench.tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE, TOP, protocol_violations, top_source
 from edgebench.tb.records import TestRecord, load_records
 from edgebench.tb.toolchain import check_fst_headers, ensure_simulator
 from edgebench.tb.vectors import SimSpec, VectorSet, save_sets
@@ -221,7 +221,6 @@ def simulate(
         wave = run_dir / ("dump.fst" if sim == "verilator" else f"{top}.fst")
     result = SimResult(core, sim, n_tests, n_failed, records, golden_accuracy, len(x), versions,
                        round(done - built, 3), round(built - start, 3), run_dir, wave, synth_info, exe_dir)
-    if checks and result.sim_log.exists():
-        with open(result.sim_log, errors="replace") as log:
-            result.protocol_violations = [line.strip() for line in log if PROTOCOL_PREFIX in line]
+    if checks:
+        result.protocol_violations = protocol_violations(result.sim_log)
     return result

@@ -29,6 +29,12 @@ def seed() -> int:
     return session_seed()
 
 
+@pytest.fixture
+def repro(request: pytest.FixtureRequest) -> str:
+    """The one command that reruns this test with this session's seed (for failure messages)."""
+    return f"{SEED_ENV}={session_seed()} .venv/bin/pytest '{request.node.nodeid}'"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa: ANN201
     outcome = yield

@@ -9,7 +9,7 @@ import pytest
 from edgebench.designs.core import REPO_ROOT
 from edgebench.tb.builds import build, run_cocotb
 from edgebench.tb.checks import require_simulator
-from edgebench.tb.harness import CHECKER_SOURCE, PROTOCOL_PREFIX
+from edgebench.tb.harness import CHECKER_SOURCE, protocol_violations
 from edgebench.tb.toolchain import SIMULATORS
 
 TOP = "stream_protocol_checker"
@@ -39,7 +39,7 @@ def test_checker_flags_each_breach(sim: str, seed: int) -> None:
                                    env={"PROTOCOL_X": str(int(x_rules))}, seed=seed)
     log = run_dir / "sim.log"
     assert n_tests == 1 and n_failed == 0, f"the checker script failed; see {log}"
-    lines = [line for line in log.read_text(errors="replace").splitlines() if PROTOCOL_PREFIX in line]
+    lines = protocol_violations(log)
     found = []
     for line in lines:
         where, rest = line.split(": ", 1)[1].split(", cycle ")

@@ -11,15 +11,14 @@ the cocotb module as JSON in BLOCK_PARAMS.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from edgebench.designs.core import REPO_ROOT, RTL_DIR
-from edgebench.tb.builds import build, run_cocotb
+from edgebench.tb.builds import build, failed_checks, failure_messages, run_cocotb
 from edgebench.tb.checks import require_simulator
-from edgebench.tb.harness import CHECK_DEFINE, CHECKER_SOURCE, PROTOCOL_PREFIX
+from edgebench.tb.harness import CHECK_DEFINE, CHECKER_SOURCE, protocol_violations
 from edgebench.tb.toolchain import SIMULATORS
 
 COMMON = RTL_DIR / "common"
@@ -90,24 +89,6 @@ MUTANTS = {
 }
 
 
-def _failure_messages(run_dir: Path) -> list[str]:
-    """The failure message of each failed cocotb test in the run's results.xml (empty if none or no file)."""
-    try:
-        root = ET.parse(run_dir / "results.xml").getroot()
-    except (OSError, ET.ParseError):
-        return []
-    return [f"{case.get('name')}: {failure.get('message', '')}" for case in root.iter("testcase")
-            for failure in case.iter("failure")]
-
-
-def failed_checks(message: str) -> set[str]:
-    """The check names in a cocotb failure message's first line ("... failed checks: work x3, step x1")."""
-    first = message.split("\n", 1)[0]
-    if "failed checks: " not in first:
-        return set()
-    return {item.rsplit(" x", 1)[0] for item in first.split("failed checks: ", 1)[1].split(", ")}
-
-
 def run_block(sim: str, sources: list[Path], top: str, params: dict[str, int], tests: list[str], tag: str, seed: int,
               repro: str) -> tuple[int, int, list[str]]:
     """Build `sources` (the block first) with `top`, `params` and the protocol checkers, run `tests` from
@@ -122,23 +103,16 @@ def run_block(sim: str, sources: list[Path], top: str, params: dict[str, int], t
            "BLOCK_SEED": str(seed), "BLOCK_CYCLES": str(RANDOM_CYCLES), "BLOCK_REPRO": repro}
     n_tests, n_failed = run_cocotb(runner, build_dir, run_dir, "edgebench.tb.benches.shared_blocks_tests", top,
                                    env=env, testcase=tests, seed=seed)
-    messages = _failure_messages(run_dir)
-    log = run_dir / "sim.log"
-    protocol = [line.strip() for line in log.read_text(errors="replace").splitlines()
-                if PROTOCOL_PREFIX in line] if log.exists() else []
+    messages = failure_messages(run_dir)
+    protocol = protocol_violations(run_dir / "sim.log")
     if protocol:
         n_failed, messages = n_tests, [*messages, *protocol[:4]]
     return n_tests, n_failed, messages
 
 
-def _repro(request: pytest.FixtureRequest, seed: int) -> str:
-    return f"EDGEBENCH_SEED={seed} .venv/bin/pytest '{request.node.nodeid}'"
-
-
 @pytest.mark.parametrize(("sim", "top", "params", "name"), SIM_CASES, ids=[f"{s}-{n}" for s, _, _, n in SIM_CASES])
 def test_shared_block(sim: str, top: str, params: dict[str, int], name: str, seed: int,
-                      request: pytest.FixtureRequest) -> None:
-    repro = _repro(request, seed)
+                      repro: str) -> None:
     tests = TESTS[top]
     n_tests, n_failed, messages = run_block(sim, list(SOURCES[top]), top, params, tests, name, seed, repro)
     assert (n_tests, n_failed) == (len(tests), 0), (
@@ -152,7 +126,7 @@ def test_shared_block(sim: str, top: str, params: dict[str, int], name: str, see
 
 
 @pytest.mark.parametrize("top", list(MUTANTS))
-def test_bench_kills_mutant(top: str, seed: int, request: pytest.FixtureRequest) -> None:
+def test_bench_kills_mutant(top: str, seed: int, repro: str) -> None:
     """The mutant of MUTANTS[top], in a copy of the block: every test of its bench must fail, on the named check."""
     old, new, params, check = MUTANTS[top]
     source, *others = SOURCES[top]
@@ -164,7 +138,7 @@ def test_bench_kills_mutant(top: str, seed: int, request: pytest.FixtureRequest)
     mutant.write_text(text.replace(old, new))
     tests = TESTS[top]
     n_tests, n_failed, messages = run_block("icarus", [mutant, *others], top, params, tests, f"mutant-{top}", seed,
-                                            _repro(request, seed))
+                                            repro)
     assert (n_tests, n_failed) == (len(tests), len(tests)), (
         f"{top} mutant {new!r} not killed by every test, seed {seed}: {n_failed} of {n_tests} failed\n{messages}")
     assert all(check in failed_checks(m) for m in messages), f"killed, but not by the {check} check: {messages}"

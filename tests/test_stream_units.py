@@ -7,13 +7,12 @@ sim_build/stream-units/. Parameters reach the cocotb module through STREAM_UNIT_
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from edgebench.designs.core import REPO_ROOT, RTL_DIR
-from edgebench.tb.builds import build, run_cocotb
+from edgebench.tb.builds import build, failed_checks, failure_messages, run_cocotb
 from edgebench.tb.checks import require_simulator
 from edgebench.tb.toolchain import SIMULATORS
 
@@ -47,24 +46,6 @@ FIFO_SIM_CASES = [(sim, d, w) for sim in SIMULATORS for d, w in FIFO_CASES
 PIPE_SIM_CASES = [(sim, w) for sim in SIMULATORS for w in PIPE_WIDTHS if sim == "icarus" or w in VERILATOR_PIPE_WIDTHS]
 
 
-def _failure_messages(run_dir: Path) -> list[str]:
-    """The failure message of each failed cocotb test in the run's results.xml (empty if none or no file)."""
-    try:
-        root = ET.parse(run_dir / "results.xml").getroot()
-    except (OSError, ET.ParseError):
-        return []
-    return [f"{case.get('name')}: {failure.get('message', '')}" for case in root.iter("testcase")
-            for failure in case.iter("failure")]
-
-
-def failed_checks(message: str) -> set[str]:
-    """The check names in a cocotb failure message's first line ("... failed checks: out_data x3, drain x1")."""
-    first = message.split("\n", 1)[0]
-    if "failed checks: " not in first:
-        return set()
-    return {item.rsplit(" x", 1)[0] for item in first.split("failed checks: ", 1)[1].split(", ")}
-
-
 def run_unit(sim: str, source: Path, top: str, params: dict[str, int], tests: list[str], tag: str, seed: int,
              repro: str) -> tuple[int, int, list[str]]:
     """Build `source` with `top` and `params`, run `tests` from tb/benches/stream_unit_tests.py in its own run folder;
@@ -79,11 +60,7 @@ def run_unit(sim: str, source: Path, top: str, params: dict[str, int], tests: li
         env["STREAM_UNIT_DEPTH"] = str(params["DEPTH"])
     n_tests, n_failed = run_cocotb(runner, build_dir, run_dir, "edgebench.tb.benches.stream_unit_tests", top, env=env,
                                    testcase=tests, seed=seed)
-    return n_tests, n_failed, _failure_messages(run_dir)
-
-
-def _repro(request: pytest.FixtureRequest, seed: int) -> str:
-    return f"EDGEBENCH_SEED={seed} .venv/bin/pytest '{request.node.nodeid}'"
+    return n_tests, n_failed, failure_messages(run_dir)
 
 
 def _mutant(source: Path, mutation: tuple[str, str], tag: str) -> Path:
@@ -99,8 +76,7 @@ def _mutant(source: Path, mutation: tuple[str, str], tag: str) -> Path:
 
 
 @pytest.mark.parametrize("sim,depth,width", FIFO_SIM_CASES, ids=[f"{s}-d{d}-w{w}" for s, d, w in FIFO_SIM_CASES])
-def test_stream_fifo(sim: str, depth: int, width: int, seed: int, request: pytest.FixtureRequest) -> None:
-    repro = _repro(request, seed)
+def test_stream_fifo(sim: str, depth: int, width: int, seed: int, repro: str) -> None:
     n_tests, n_failed, messages = run_unit(sim, FIFO_RTL, "stream_fifo", {"WIDTH": width, "DEPTH": depth},
                                            FIFO_TESTS, f"fifo-d{depth}-w{width}", seed, repro)
     assert (n_tests, n_failed) == (len(FIFO_TESTS), 0), (
@@ -110,8 +86,7 @@ def test_stream_fifo(sim: str, depth: int, width: int, seed: int, request: pytes
 
 
 @pytest.mark.parametrize("sim,width", PIPE_SIM_CASES, ids=[f"{s}-w{w}" for s, w in PIPE_SIM_CASES])
-def test_lutnet_pipe_reg(sim: str, width: int, seed: int, request: pytest.FixtureRequest) -> None:
-    repro = _repro(request, seed)
+def test_lutnet_pipe_reg(sim: str, width: int, seed: int, repro: str) -> None:
     n_tests, n_failed, messages = run_unit(sim, PIPE_RTL, "lutnet_pipe_reg", {"WIDTH": width}, PIPE_TESTS,
                                            f"pipe-w{width}", seed, repro)
     assert (n_tests, n_failed) == (len(PIPE_TESTS), 0), (
@@ -125,27 +100,27 @@ def test_lutnet_pipe_reg(sim: str, width: int, seed: int, request: pytest.Fixtur
 
 
 @pytest.mark.parametrize("depth", WRAP_MUTANT_DEPTHS, ids=[f"d{d}" for d in WRAP_MUTANT_DEPTHS])
-def test_fifo_kills_wrap_mutant(depth: int, seed: int, request: pytest.FixtureRequest) -> None:
+def test_fifo_kills_wrap_mutant(depth: int, seed: int, repro: str) -> None:
     """`DEPTH - 1` -> `DEPTH + 1` in the pointer wrap: each FIFO test on its own must fail, on the data."""
     width = dict(FIFO_CASES)[depth]
     source = _mutant(FIFO_RTL, WRAP_MUTANT, f"fifo-wrap-d{depth}")
     n_tests, n_failed, messages = run_unit("icarus", source, "stream_fifo", {"WIDTH": width, "DEPTH": depth},
-                                           FIFO_TESTS, f"mutant-fifo-wrap-d{depth}", seed, _repro(request, seed))
+                                           FIFO_TESTS, f"mutant-fifo-wrap-d{depth}", seed, repro)
     assert (n_tests, n_failed) == (len(FIFO_TESTS), len(FIFO_TESTS)), (
         f"wrap mutant at DEPTH={depth} not killed by every FIFO test, seed {seed}: {n_failed} of {n_tests} failed "
-        f"\n{messages}\nreproduce: {_repro(request, seed)}")
+        f"\n{messages}\nreproduce: {repro}")
     # The wrap mutant reorders and loses stored beats, so the per-cycle data check must be what sees it.
     assert all("out_data" in failed_checks(m) for m in messages), f"killed, but not by the data check: {messages}"
 
 
-def test_pipe_reg_kills_ready_mutant(seed: int, request: pytest.FixtureRequest) -> None:
+def test_pipe_reg_kills_ready_mutant(seed: int, repro: str) -> None:
     """`in_ready` tied to 1: the held beat is overwritten under back-pressure; both tests must fail, the
     back-pressure test on the held value and on in_ready."""
     source = _mutant(PIPE_RTL, READY_MUTANT, "pipe-ready")
     n_tests, n_failed, messages = run_unit("icarus", source, "lutnet_pipe_reg", {"WIDTH": 8}, PIPE_TESTS,
-                                           "mutant-pipe-ready", seed, _repro(request, seed))
+                                           "mutant-pipe-ready", seed, repro)
     assert (n_tests, n_failed) == (len(PIPE_TESTS), len(PIPE_TESTS)), (
         f"in_ready=1 mutant not killed by every pipe test, seed {seed}: {n_failed} of {n_tests} failed"
-        f"\n{messages}\nreproduce: {_repro(request, seed)}")
+        f"\n{messages}\nreproduce: {repro}")
     backpressure = next(m for m in messages if m.startswith("pipe_backpressure"))
     assert {"hold_value", "hold_ready"} <= failed_checks(backpressure), backpressure
