@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -46,6 +49,15 @@ class ModelFileError(EdgebenchError, ValueError):
     Still a ValueError so callers written before the shared EdgebenchError keep catching it."""
 
 
+class ModelFormatError(ModelFileError):
+    """A readable model file of another format (another style's model): `found` and `expected` are the manifest's
+    format names, so a caller can say which style the file belongs to instead of "field 'version'"."""
+
+    def __init__(self, message: str, found: object, expected: str) -> None:
+        super().__init__(message)
+        self.found, self.expected = found, expected
+
+
 # Model files hold numbers only (bits, codes, thresholds); a string, object, complex or structured array is
 # corruption, and rejecting it here keeps every style loader's range checks (`t.min() < 0`) well-defined.
 _NUMERIC_KINDS = "biuf"
@@ -59,6 +71,12 @@ def read_model_file(path: Path, fmt: str, version: int) -> tuple[dict, dict[str,
         npz = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: model file not found") from None
+    except ValueError as exc:
+        if "pickle" not in str(exc):
+            raise ModelFileError(one_line(f"{path}: not a readable model file ({type(exc).__name__}: {exc})")) from None
+        # np.load takes any bytes that are neither a zip nor an .npy header for a pickle, and its message suggests
+        # loading it unsafely: edgebench never unpickles a model file, so say only what the file is not
+        raise ModelFileError(f"{path}: not a readable model file (neither an .npz archive nor an .npy array)") from None
     except Exception as exc:  # zipfile / numpy format errors: the file is not a readable npz
         raise ModelFileError(one_line(f"{path}: not a readable model file ({type(exc).__name__}: {exc})")) from None
     if not isinstance(npz, np.lib.npyio.NpzFile):  # a bare .npy file: np.load returned one array
@@ -81,10 +99,11 @@ def read_model_file(path: Path, fmt: str, version: int) -> tuple[dict, dict[str,
         raise ModelFileError(f"{path}: field 'manifest' must be a JSON object")
     found_version = manifest.get("version")
     if manifest.get("format") != fmt or type(found_version) is not int or found_version != version:
-        raise ModelFileError(
-            f"{path}: field 'version': format {manifest.get('format')!r} version {found_version!r}, "
-            f"expected {fmt!r} version {version}"
-        )
+        message = (f"{path}: field 'version': format {manifest.get('format')!r} version {found_version!r}, "
+                   f"expected {fmt!r} version {version}")
+        if manifest.get("format") != fmt:
+            raise ModelFormatError(message, manifest.get("format"), fmt)
+        raise ModelFileError(message)
     for key, arr in files.items():
         if arr.dtype.kind not in _NUMERIC_KINDS:
             raise ModelFileError(f"{path}: field {key!r} has dtype {arr.dtype}, expected numbers")
@@ -146,10 +165,116 @@ def cache_path(cache_dir: Path, prefix: str, data_name: str, key: object) -> Pat
 def cached(path: Path, train: Callable[[], T], save: Callable[[T, Path], None], load: Callable[[Path], T],
            describe: Callable[[T], dict[str, object]], expected: dict[str, object]) -> T:
     """Train once per cache file; later calls load it and check it is the model its name promises
-    (load_cached)."""
+    (load_cached). Inside `given_model(FILE)` (`edgebench bench --model FILE`) FILE is loaded and checked instead:
+    nothing is trained and the cache is neither read nor written."""
+    given = _GIVEN.get()
+    if given is not None:
+        return load_given(given, load, describe, expected)
     if path.exists():
         return load_cached(path, load, describe, expected)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = train()
     save(model, path)
+    return model
+
+
+# ----------------------------------------------------------------------------------- a model file the user gives
+
+# Properties that say how a model was trained rather than what the core needs: a given model file may come from
+# other training (another seed, another tool, `edgebench import`), so it is not held to them. Every other property
+# `expected` lists (shapes, encoding, classes, quantization) is what the configuration's hardware and the dataset
+# need, and is checked as for a cached model.
+TRAINING_ONLY_PROPERTIES = ("train_config",)
+
+_XZ_MAGIC = b"\xfd7zXZ\x00"  # a .pickle.lzma (BTHOWeN, ULEEN) is xz-compressed
+
+
+@dataclass
+class GivenModel:
+    """The model file of `edgebench bench --model`: its absolute path, its sha256 (recorded with the results so a
+    result names the model that produced it), what it is for (in messages) and how often a build loaded it."""
+
+    path: Path
+    sha256: str
+    purpose: str
+    loads: int = 0
+
+    def record(self) -> dict[str, str]:
+        return {"path": str(self.path), "sha256": self.sha256}
+
+
+_GIVEN: ContextVar[GivenModel | None] = ContextVar("edgebench_given_model", default=None)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _given_hint() -> str:
+    return ("pass a model file edgebench wrote (a cached model from ~/.cache/edgebench, or the --out of "
+            "`edgebench import`)")
+
+
+@contextmanager
+def given_model(path: str | Path, purpose: str) -> Iterator[GivenModel]:
+    """Within this block every `cached(...)` call loads `path` instead of training or using the cache
+    (`edgebench bench --model`). `purpose` ("uleen/bthowen-small on fashion-mnist") says in an error what the file
+    was given for. A missing or unreadable file is a ModelFileError here, before anything is built."""
+    path = Path(path).absolute()
+    try:
+        if not path.is_file():
+            raise ModelFileError(f"--model {path}: " + ("is a directory" if path.is_dir() else "no such file")
+                                 + f"; {_given_hint()}")
+        sha = file_sha256(path)
+    except OSError as exc:
+        raise ModelFileError(one_line(f"--model {path}: cannot read it ({exc}); {_given_hint()}")) from None
+    given = GivenModel(path, sha, purpose)
+    token = _GIVEN.set(given)
+    try:
+        yield given
+    finally:
+        _GIVEN.reset(token)
+
+
+def load_given(given: GivenModel, load: Callable[[Path], T], describe: Callable[[T], dict[str, object]],
+               expected: dict[str, object]) -> T:
+    """Load the user's model file and check it fits the configuration and dataset (as load_cached does for a
+    cached one, less TRAINING_ONLY_PROPERTIES). Errors name the file, what is wrong and what to pass instead:
+    unlike a cache file, deleting it is no cure."""
+    path = given.path
+    try:
+        model = load(path)
+        found = describe(model)
+    except ModelFormatError as exc:
+        raise ModelFileError(
+            f"--model {path}: a {exc.found!r} model file (another design's), but {given.purpose} needs a "
+            f"{exc.expected!r} one; pass a model file of this design, or the --design it was made for"
+        ) from None
+    except ModelFileError as exc:
+        text = str(exc).removeprefix(f"{path}: ")
+        try:
+            xz = path.read_bytes()[:6] == _XZ_MAGIC
+        except OSError:
+            xz = False
+        fix = ("it is xz-compressed, like a BTHOWeN .pickle.lzma: convert such a file first with `edgebench import "
+               "bthowen FILE --out MODEL --dataset DATASET`") if xz else _given_hint()
+        raise ModelFileError(one_line(f"--model {path}: {text}; {fix}")) from None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError, MemoryError,
+            RecursionError) as exc:  # as in load_cached: a damaged manifest reaching a plain int() or lookup
+        raise ModelFileError(
+            one_line(f"--model {path}: corrupt model file ({type(exc).__name__}: {exc}); {_given_hint()}")
+        ) from None
+    for name, want in expected.items():
+        if name in TRAINING_ONLY_PROPERTIES:
+            continue
+        if found.get(name) != want:
+            raise ModelFileError(
+                f"--model {path}: {name} is {found.get(name)!r}, but {given.purpose} needs {want!r}; pass a model "
+                "made for this configuration and dataset, or the --config and --dataset it was made for"
+            )
+    given.loads += 1
     return model

@@ -5,6 +5,9 @@
     edgebench report --out results/         # rebuild summary.md from the JSON files, no simulation
     edgebench simspeed --design bnn         # harness vs raw simulator speed -> results/simspeed.json
     edgebench list                          # designs and their configurations
+    edgebench bench --design uleen --config bthowen-small --dataset fashion-mnist --model MODEL.npz
+                                            # run a core with a given model file instead of the trained one
+    edgebench import bthowen small.pickle.lzma --out MODEL.npz --dataset DATA   # a BTHOWeN model -> MODEL.npz
 
 A user error (an option, a dataset, a cached model, a results file, a missing tool) is one line on stderr and
 exit status 2, found before any simulation starts; Ctrl-C is exit status 130 with a line saying what was kept.
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING, NoReturn
 from tqdm import tqdm
 
 from edgebench.golden.errors import EdgebenchError, one_line
-from edgebench.golden.modelfile import atomic_write_text
+from edgebench.golden.modelfile import GivenModel, atomic_write_text, given_model
 from edgebench.scripts.report import REFERENCE_CLOCK_MHZ, SUMMARY_FILE, load_rows, load_simspeed, write_summary
 
 if TYPE_CHECKING:
@@ -47,6 +50,12 @@ class CliError(EdgebenchError):
     """A user error: printed as one line, exit status 2."""
 
 
+def _run_tag(tag: str, given: GivenModel | None) -> str:
+    """The run folder's tag: a --model run gets its own folders (sim_build/<design>-<config>-<dataset>-<sim>-<tag>),
+    named by the model's hash, so it never shares the memory files of the trained model's bench run."""
+    return tag if given is None else f"{tag}-model-{given.sha256[:12]}"
+
+
 def results_path(out: Path, design: str, config: str, default_config: str) -> Path:
     """results/<design>.json, or results/<design>-<config>.json for a non-default configuration."""
     return out / (f"{design}.json" if config == default_config else f"{design}-{config}.json")
@@ -57,8 +66,12 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
     from edgebench.tb.runner import simulate
 
     measure = not args.no_measure
+    given = getattr(args, "given_model", None)  # GivenModel of --model, set by cmd_bench
     result = simulate(design, config, args.sim, dataset=args.dataset, n=args.n, seed=args.seed,
-                      tests=("DatasetStreaming",), tag="bench", waves=measure)
+                      tests=("DatasetStreaming",), tag=_run_tag("bench", given), waves=measure)
+    if given is not None and not given.loads:  # the design built its model some other way than modelfile.cached
+        raise CliError(f"design {design} does not load its model through golden.modelfile.cached, so --model "
+                       "cannot replace it; run it without --model")
     record = result.records.get("DatasetStreaming")
     if record is None:
         raise CliError(f"{design}/{config}: simulation produced no metrics; see {result.build_dir}")
@@ -83,6 +96,7 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
         "seed": args.seed,
         "tool_versions": result.tool_versions,
         "config_info": result.core.config_info,
+        **({"model_file": given.record()} if given is not None else {}),  # which model produced this result
         "command": command,
         "date": datetime.date.today().isoformat(),
     }
@@ -116,8 +130,9 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
                         area["ffs"])
     # every netlist cell is an Icarus event: long-II designs simulate fewer vectors (at least 12)
     n_gate = max(12, min(GATE_LEVEL_N, 2048 // max(1, int(record.ii_cycles or 1)) + 5))
+    gate_tag = _run_tag("gate", getattr(args, "given_model", None))
     gate = simulate(result.core.design, result.core.config, "icarus", dataset=args.dataset, n=n_gate,
-                    seed=args.seed, tests=("DatasetStreaming",), tag="gate", waves=True, gate_level=True, synth=area)
+                    seed=args.seed, tests=("DatasetStreaming",), tag=gate_tag, waves=True, gate_level=True, synth=area)
     grec = gate.records.get("DatasetStreaming")
     gate_out: dict = {"gate_level_n": gate.n_dataset, "gate_level_mismatches": grec.mismatches if grec else None,
                       "gate_level_failed": gate.failed}
@@ -222,6 +237,9 @@ def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
 
     if args.design is None:
         raise CliError(_no_design_message())
+    if getattr(args, "model", None) is not None and (args.design == "all" or args.config == "all"):
+        raise CliError(f"--model {args.model} is one design's model for one configuration: pass --design NAME and "
+                       "--config NAME (or no --config: the default), not all")
     if args.design != "all" and args.design not in styles():
         raise CliError(f"unknown design {args.design!r}: choose from {', '.join(styles())} or all "
                        "(see `edgebench list`)")
@@ -250,6 +268,9 @@ def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
         if args.sim == "verilator":
             check_fst_headers()
         ensure_simulator("icarus")  # the gate-level cross-check simulates the netlist under Icarus
+    if getattr(args, "model", None) is not None and not args.model.is_file():  # early; given_model checks again
+        raise CliError(f"--model {args.model}: " + ("is a directory" if args.model.is_dir() else "no such file")
+                       + "; pass a model file edgebench wrote (a cached model or the --out of `edgebench import`)")
     data = load_dataset(args.dataset)
     n_test = len(data.x_test)
     if args.n is not None and args.n > n_test:
@@ -298,6 +319,15 @@ def _rebuild_summary(out: Path) -> str:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     jobs = plan_bench(args)
+    if getattr(args, "model", None) is None:
+        return _bench_jobs(args, jobs)
+    (design, config, _), = jobs  # plan_bench allows one job with --model
+    with given_model(args.model, f"{design}/{config} on {args.dataset}") as given:
+        args.given_model = given
+        return _bench_jobs(args, jobs)
+
+
+def _bench_jobs(args: argparse.Namespace, jobs: list[tuple[str, str, Path]]) -> int:
     command = "edgebench " + " ".join(shlex.quote(a) for a in args.argv)
     before = {path: _file_state(path) for _, _, path in jobs}
     failures = []
@@ -313,6 +343,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 f"latency={rec['latency_cycles']} II={_cycles(rec['ii_cycles'])} (bound {rec['ii_bound_cycles']}) "
                 f"{ips} inf/s @ {REFERENCE_CLOCK_MHZ:g} MHz, sim {rec['sim_wall_s']} s"
             )
+            info = rec.get("config_info")
+            published = info.get("published_accuracy") if isinstance(info, dict) else None
+            if published:  # a paper's figure on its own dataset, printed for scale beside ours
+                tqdm.write(f"   published: {published['model']} {published['accuracy']:.3f} on {published['dataset']} "
+                           f"({published['source']}); ours {rec['golden_accuracy']:.4f} on {args.dataset}")
             if status == "FAIL":
                 failures.append(f"{name}/{config}")
         notes: list[str] = []
@@ -413,6 +448,58 @@ def cmd_mutants(args: argparse.Namespace) -> int:
     return mutants.run(args)
 
 
+def check_model_out(out: Path) -> None:
+    """`import --out` names a file to write: its folder must exist and be writable; nothing is created here."""
+    if out.is_dir():
+        raise CliError(f"--out {out}: is a directory; pass the model file to write, e.g. {out / 'model.npz'}")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise CliError(f"--out {out}: folder {parent} does not exist; create it or pass another --out")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CliError(f"--out {out}: folder {parent} is not writable; pass another --out")
+
+
+def matching_uleen_configs(model: object, data: object) -> list[str]:
+    """The uleen configurations whose hardware and dataset properties an (imported) model has."""
+    from edgebench.designs import uleen as uleen_design
+    from edgebench.golden.modelfile import TRAINING_ONLY_PROPERTIES
+
+    found = uleen_design.model_properties(model)
+    names = []
+    for name, hw in {**uleen_design.CONFIGS, **uleen_design.LARGE_CONFIGS}.items():
+        want = uleen_design.expected_properties(hw.train, data)
+        if all(found.get(k) == v for k, v in want.items() if k not in TRAINING_ONLY_PROPERTIES):
+            names.append(name)
+    return names
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from edgebench.golden import bthowen, uleen
+    from edgebench.golden.datasets import load_dataset
+
+    check_model_out(args.out)
+    data = load_dataset(args.dataset)
+    try:
+        model = bthowen.import_model(args.file, data, args.out)
+    except OSError as exc:  # writing --out (the source's read errors are BthowenImportError)
+        raise CliError(one_line(f"cannot write {args.out} ({exc}); free space or pass another --out")) from None
+    sub = model.submodels[0]
+    accuracy = uleen.accuracy(model, data.x_test, data.y_test)
+    print(f"imported {args.file} -> {args.out}: {model.thresholds.shape[0]} inputs x {model.bits_per_feature} bits, "
+          f"{sub.filters} filters of {sub.n} inputs, {sub.entries} entries, {sub.k} hashes, {model.n_classes} "
+          f"classes; thresholds from the {data.name} training split; golden accuracy on its test split "
+          f"{accuracy:.4f}")
+    configs = matching_uleen_configs(model, data)
+    if configs:
+        print(f"run it: edgebench bench --design uleen --config {configs[0]} --dataset {args.dataset} "
+              f"--model {args.out}" + (f" (also fits: {', '.join(configs[1:])})" if configs[1:] else ""))
+    else:
+        print(f"edgebench: note: no uleen configuration has this shape ({model.bits_per_feature} bits per input, "
+              f"submodel ({sub.n}, {sub.entries}, {sub.k})); declare one in designs/uleen.py to run it on the "
+              "core", file=sys.stderr)
+    return 0
+
+
 def _cycles(value: float | None) -> str:
     """A measured cycle count as a person reads it: 32, not 32.0 (a mean II may be fractional: 32.5)."""
     return "-" if value is None else f"{value:g}"
@@ -456,6 +543,10 @@ def bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-measure", action="store_true",
                    help="skip synthesis, place and route, toggle energy and the gate-level cross-check: cycles and "
                         "accuracy only (default: measure everything)")
+    p.add_argument("--model", type=Path, default=None,
+                   help="run the core with this model file instead of the trained and cached one: a file edgebench "
+                        "wrote for the same design, configuration and dataset (a cached model, or `edgebench "
+                        "import`); recorded with its sha256 in the results (default: none, train or use the cache)")
 
 
 def report_arguments(p: argparse.ArgumentParser) -> None:
@@ -491,6 +582,21 @@ def list_arguments(p: argparse.ArgumentParser) -> None:
     pass
 
 
+def import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("format", choices=("bthowen",),
+                   help="the model's origin: bthowen = a BTHOWeN .pickle.lzma (github.com/ZSusskind/BTHOWeN, "
+                        "software_model/) (default: none, required)")
+    p.add_argument("file", type=Path, help="the model file to convert (default: none, required)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="the edgebench ULEEN model file to write (.npz; replaced atomically, never half-written) "
+                        "(default: none, required)")
+    p.add_argument("--dataset", required=True,
+                   help="the dataset the model was trained on: digits, fashion-mnist or an MNIST-format IDX "
+                        "directory. BTHOWeN files hold no thermometer thresholds (their evaluate.py recomputes them "
+                        "from the training set), so they are recomputed from its training split as their code does "
+                        "(default: none, required)")
+
+
 @dataclass(frozen=True)
 class Subcommand:
     help: str
@@ -510,6 +616,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "mutants": Subcommand("mutation score: single-point RTL mutants against the tests -> mutation.json",
                           mutants_arguments, cmd_mutants),
     "list": Subcommand("list designs and configurations", list_arguments, cmd_list),
+    "import": Subcommand("convert a foreign model file (BTHOWeN) to an edgebench model for `bench --model`",
+                         import_arguments, cmd_import),
 }
 
 

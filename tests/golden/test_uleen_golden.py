@@ -146,6 +146,27 @@ def test_ii_bound_formula() -> None:
         assert uleen_design.ii_bound(bits, hw) == expected[name], name
 
 
+def test_large_configs_ii_is_the_bus_and_their_published_shape() -> None:
+    """The paper-scale Fashion-MNIST (784-feature) configurations: the II their comments state, bus-bound (one
+    hash unit fewer in any submodel would make it hash-bound), and the seeds' published topologies."""
+    expected = {"fashion-small": 25, "bthowen-small": 25, "bthowen-medium": 37, "uleen-small": 25}
+    for name, hw in uleen_design.LARGE_CONFIGS.items():
+        bits = 784 * hw.train.bits_per_feature
+        beats = -(-bits // hw.bus_width)
+        assert uleen_design.ii_bound(bits, hw) == expected[name] == beats, name
+        for s in range(len(hw.units)):
+            fewer = uleen_design.UleenHwConfig(hw.bus_width, tuple(u - (i == s) for i, u in enumerate(hw.units)),
+                                               hw.train)
+            assert uleen_design.ii_bound(bits, fewer) > beats, f"{name}: submodel {s} has a spare hash unit"
+    shapes = {name: (hw.train.bits_per_feature, [(c.inputs_per_filter, c.entries, c.hashes)
+                                                 for c in hw.train.submodels], hw.train.prune_fraction)
+              for name, hw in uleen_design.LARGE_CONFIGS.items()}
+    assert shapes["bthowen-small"] == (2, [(28, 1024, 2)], 0.0)  # BTHOWeN MNIST-Small (PACT 2022, Table 3)
+    assert shapes["bthowen-medium"] == (3, [(28, 2048, 2)], 0.0)  # BTHOWeN MNIST-Medium
+    assert shapes["uleen-small"] == (2, [(12, 64, 2), (16, 64, 2), (20, 64, 2)], 0.3)  # ULEEN ULN-S
+    assert set(uleen_design.PUBLISHED_ACCURACY) <= set(uleen_design.LARGE_CONFIGS)
+
+
 def test_memory_file_layout(tmp_path: Path, seed: int) -> None:
     rng = np.random.default_rng(seed)
     model = _random_model(rng)
