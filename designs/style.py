@@ -42,6 +42,9 @@ class Claim:
     high: float
     higher_is_better: bool
     datapath_metric: str | None = None  # the same comparison with memories left out
+    # the same comparison at the papers' scale (28x28 inputs, paper-sized networks): (ours, baseline) results rows,
+    # e.g. ("uleen-uleen-small", "bnn-sfc"); the claims table shows it beside the digits row
+    large: tuple[str, str] | None = None
 
     def _ratio(self, rows: dict[str, dict], metric: str) -> float | None:
         a, b = result_field(rows.get(self.ours, {}), metric), result_field(rows.get(self.baseline, {}), metric)
@@ -77,15 +80,16 @@ class Claim:
 
 
 def point_claim(text: str, source: str, metric: str, ours: str, baseline: str, paper: str, ratio: float,
-                datapath_metric: str | None = None) -> Claim:
+                datapath_metric: str | None = None, large: tuple[str, str] | None = None) -> Claim:
     """A claim stated as one figure ("about 7x"): taken as +-20 %."""
-    return Claim(text, source, metric, ours, baseline, paper, ratio / 1.2, ratio * 1.2, False, datapath_metric)
+    return Claim(text, source, metric, ours, baseline, paper, ratio / 1.2, ratio * 1.2, False, datapath_metric,
+                 large)
 
 
 def at_least_claim(text: str, source: str, metric: str, ours: str, baseline: str, paper: str, ratio: float,
-                   datapath_metric: str | None = None) -> Claim:
+                   datapath_metric: str | None = None, large: tuple[str, str] | None = None) -> Claim:
     """A claim stated as a lower bound (">= 1.4x"): no upper end."""
-    return Claim(text, source, metric, ours, baseline, paper, ratio, math.inf, False, datapath_metric)
+    return Claim(text, source, metric, ours, baseline, paper, ratio, math.inf, False, datapath_metric, large)
 
 
 @dataclass(frozen=True)

@@ -327,5 +327,6 @@ STYLES = (
           ii_formula=ii_formula, default_config="ensemble", units=unit_benches(),
           claims=(point_claim("ULEEN: more inferences per joule than FINN's BNN at similar accuracy",
                               "Susskind et al., TACO 2023", "energy_pj_per_inf", "uleen", "bnn",
-                              "7.7x (13 M vs 1.69 M inf/J, Zynq, MNIST)", 7.7, "datapath_energy_pj_per_inf"),)),
+                              "7.7x (13 M vs 1.69 M inf/J, Zynq, MNIST)", 7.7, "datapath_energy_pj_per_inf",
+                              large=("uleen-uleen-small", "bnn-sfc")),)),
 )

@@ -1,21 +1,28 @@
 // Binarized MLP on the edgebench stream interface (see rtl/README.md):
-//   input bits -> stream_deserializer -> MVAU 0 (thresholds) -> MVAU 1 (thresholds) -> MVAU 2 (scores) -> argmax.
-// Each layer is folded by its own (PE, SIMD); the network's initiation interval is
-//   max(ceil(IN_BITS / BUS_WIDTH), (H1/PE0)*(IN_BITS/SIMD0), (H2/PE1)*(H1/SIMD1), (N_CLASSES/PE2)*(H2/SIMD2)).
-// Weights and thresholds come from $readmemh files written by designs/bnn.py.
+//   input bits -> stream_deserializer -> MVAU 0 .. MVAU N_LAYERS-2 (thresholds) -> MVAU N_LAYERS-1 (scores)
+//   -> argmax.
+// N_LAYERS = 2..5 layers: hidden sizes H1..H4 (H1 the first hidden layer), each layer l folded by its own
+// (PEl, SIMDl). The network's initiation interval is its slowest stage:
+//   max(ceil(IN_BITS / BUS_WIDTH), (MH_l / PE_l) * (MW_l / SIMD_l) for every layer l),
+// with MW_0 = IN_BITS, MH_{N-1} = N_CLASSES. FINN's SFC (784-256-256-256-10) is N_LAYERS = 4.
+// Weights and thresholds come from $readmemh files written by designs/bnn.py into MEM_DIR:
+// l<l>_w.hex for every layer, l<l>_t.hex for every hidden layer.
 module bnn_top #(
     parameter integer BUS_WIDTH = 32,
     parameter integer IN_BITS   = 128,
+    parameter integer N_LAYERS  = 3,
     parameter integer H1        = 64,
     parameter integer H2        = 64,
+    parameter integer H3        = 64,
+    parameter integer H4        = 64,
     parameter integer N_CLASSES = 10,
     parameter integer PE0 = 8, parameter integer SIMD0 = 32,
     parameter integer PE1 = 8, parameter integer SIMD1 = 16,
     parameter integer PE2 = 2, parameter integer SIMD2 = 16,
-    parameter W0_FILE = "w0.hex", parameter T0_FILE = "t0.hex",
-    parameter W1_FILE = "w1.hex", parameter T1_FILE = "t1.hex",
-    parameter W2_FILE = "w2.hex",
-    parameter integer SCORE_W = $clog2(H2 + 2),
+    parameter integer PE3 = 1, parameter integer SIMD3 = 1,
+    parameter integer PE4 = 1, parameter integer SIMD4 = 1,
+    parameter MEM_DIR = ".",
+    parameter integer SCORE_W = $clog2(((N_LAYERS == 2) ? H1 : (N_LAYERS == 3) ? H2 : (N_LAYERS == 4) ? H3 : H4) + 2),
     parameter integer CLASS_W = (N_CLASSES > 1) ? $clog2(N_CLASSES) : 1
 ) (
     input  wire                         clk,
@@ -29,37 +36,78 @@ module bnn_top #(
     output wire                         out_valid,
     input  wire                         out_ready
 );
-    wire [IN_BITS-1:0] x0;
-    wire [H1-1:0] x1;
-    wire [H2-1:0] x2;
+    // width of activation vector l (the input of layer l): 0 = input bits, l = hidden layer l
+    function automatic integer act_bits(input integer l);
+        case (l)
+            0: act_bits = IN_BITS;
+            1: act_bits = H1;
+            2: act_bits = H2;
+            3: act_bits = H3;
+            default: act_bits = H4;
+        endcase
+    endfunction
+    // offset of activation vector l in the concatenated `acts` bus
+    function automatic integer act_offset(input integer l);
+        integer i;
+        begin
+            act_offset = 0;
+            for (i = 0; i < l; i = i + 1) act_offset = act_offset + act_bits(i);
+        end
+    endfunction
+    function automatic integer pe_of(input integer l);
+        case (l)
+            0: pe_of = PE0;
+            1: pe_of = PE1;
+            2: pe_of = PE2;
+            3: pe_of = PE3;
+            default: pe_of = PE4;
+        endcase
+    endfunction
+    function automatic integer simd_of(input integer l);
+        case (l)
+            0: simd_of = SIMD0;
+            1: simd_of = SIMD1;
+            2: simd_of = SIMD2;
+            3: simd_of = SIMD3;
+            default: simd_of = SIMD4;
+        endcase
+    endfunction
+
+    localparam integer ACTS_W = act_offset(N_LAYERS);  // input bits + every hidden layer's bits
+    wire [ACTS_W-1:0] acts;
     wire [N_CLASSES*SCORE_W-1:0] scores;
-    wire v0, r0, v1, r1, v2, r2, v3, r3;
+    wire [N_LAYERS:0] valid, ready;  // stream l feeds layer l; stream N_LAYERS carries the scores
 
     core_shell #(.BUS_WIDTH(BUS_WIDTH), .IN_BITS(IN_BITS), .N_CLASSES(N_CLASSES), .SCORE_W(SCORE_W),
                  .CLASS_W(CLASS_W)) u_shell (
         .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_ready(in_ready), .in_last(in_last),
         .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid), .out_ready(out_ready),
-        .vec_data(x0), .vec_valid(v0), .vec_ready(r0), .scores(scores), .scores_valid(v3), .scores_ready(r3)
+        .vec_data(acts[IN_BITS-1:0]), .vec_valid(valid[0]), .vec_ready(ready[0]),
+        .scores(scores), .scores_valid(valid[N_LAYERS]), .scores_ready(ready[N_LAYERS])
     );
 
-    bnn_mvau #(.MW(IN_BITS), .MH(H1), .PE(PE0), .SIMD(SIMD0), .THRESH(1),
-               .WEIGHT_FILE(W0_FILE), .THRESH_FILE(T0_FILE)) u_l0 (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(x0), .in_valid(v0), .in_ready(r0),
-        .out_data(x1), .out_valid(v1), .out_ready(r1)
-    );
-
-    bnn_mvau #(.MW(H1), .MH(H2), .PE(PE1), .SIMD(SIMD1), .THRESH(1),
-               .WEIGHT_FILE(W1_FILE), .THRESH_FILE(T1_FILE)) u_l1 (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(x1), .in_valid(v1), .in_ready(r1),
-        .out_data(x2), .out_valid(v2), .out_ready(r2)
-    );
-
-    bnn_mvau #(.MW(H2), .MH(N_CLASSES), .PE(PE2), .SIMD(SIMD2), .THRESH(0),
-               .WEIGHT_FILE(W2_FILE), .ACC_W(SCORE_W)) u_l2 (
-        .clk(clk), .rst_n(rst_n),
-        .in_data(x2), .in_valid(v2), .in_ready(r2),
-        .out_data(scores), .out_valid(v3), .out_ready(r3)
-    );
+    genvar l;
+    generate
+        for (l = 0; l < N_LAYERS; l = l + 1) begin : g_layer
+            localparam integer MW = act_bits(l);
+            localparam [8*2-1:0] NAME = {"l", 8'd48 + l[7:0]};  // "l0".."l4"
+            if (l < N_LAYERS - 1) begin : g_hidden
+                localparam integer MH = act_bits(l + 1);
+                bnn_mvau #(.MW(MW), .MH(MH), .PE(pe_of(l)), .SIMD(simd_of(l)), .THRESH(1),
+                           .WEIGHT_FILE({MEM_DIR, "/", NAME, "_w.hex"}),
+                           .THRESH_FILE({MEM_DIR, "/", NAME, "_t.hex"})) u_mvau (
+                    .clk(clk), .rst_n(rst_n),
+                    .in_data(acts[act_offset(l) +: MW]), .in_valid(valid[l]), .in_ready(ready[l]),
+                    .out_data(acts[act_offset(l + 1) +: MH]), .out_valid(valid[l + 1]), .out_ready(ready[l + 1])
+                );
+            end else begin : g_scores
+                bnn_mvau #(.MW(MW), .MH(N_CLASSES), .PE(pe_of(l)), .SIMD(simd_of(l)), .THRESH(0),
+                           .WEIGHT_FILE({MEM_DIR, "/", NAME, "_w.hex"}), .ACC_W(SCORE_W)) u_mvau (
+                    .clk(clk), .rst_n(rst_n),
+                    .in_data(acts[act_offset(l) +: MW]), .in_valid(valid[l]), .in_ready(ready[l]),
+                    .out_data(scores), .out_valid(valid[l + 1]), .out_ready(ready[l + 1])
+                );
+            end
+        end
+    endgenerate
 endmodule
