@@ -25,7 +25,21 @@ TOP = "edgebench_top"
 # File names inside the run directory (the simulator's working directory); fixed, so one build serves every run.
 RUN_FILE, BEATS_FILE, SCHED_FILE, OUT_FILE = "hdl_run.txt", "hdl_beats.hex", "hdl_sched.hex", "hdl_results.txt"
 SCHED_AW = 16  # the stall schedule repeats every 2^16 cycles (stream_harness.SCHED_AW)
-MAX_BEATS, MAX_VECTORS = 1 << 18, 1 << 16  # one run's memories (stream_harness.BEATS_AW, RESULTS_AW)
+# One run's memories (stream_harness.BEATS_AW, RESULTS_AW): 2^18 beats by default, enough for every suite run and
+# the digits benches; a longer stream (10,000 paper-scale vectors of up to 98 beats) gets a top with a deeper beat
+# memory, sized by beats_address_width (its own simulator build: the suite's builds are unchanged).
+BEATS_AW, MAX_VECTORS = 18, 1 << 16
+MAX_BEATS = 1 << BEATS_AW
+BEATS_AW_LIMIT = 22  # 4 M beats (a 64-bit bus: 32 MB of simulator memory)
+
+
+def beats_address_width(n_beats: int) -> int:
+    """The beat memory's address width for a run of n_beats (at least BEATS_AW, the suite's builds)."""
+    width = max(BEATS_AW, (max(1, n_beats) - 1).bit_length())
+    if width > BEATS_AW_LIMIT:
+        raise ValueError(f"{n_beats} input beats exceed one HDL-driven run ({1 << BEATS_AW_LIMIT}); run fewer "
+                         "vectors (-n)")
+    return width
 TIMEOUT_SIDES = {1: "input (a beat waits that the core does not take)",
                  2: "output (no result comes out and no input is taken)"}
 
@@ -34,10 +48,11 @@ def class_width(n_classes: int) -> int:
     return max(1, math.ceil(math.log2(n_classes))) if n_classes > 1 else 1
 
 
-def top_source(core: CoreBuild, parameters: dict[str, object], checks: bool = False) -> str:
+def top_source(core: CoreBuild, parameters: dict[str, object], checks: bool = False, beats_aw: int = BEATS_AW) -> str:
     """Verilog of the top: harness and core side by side. The core's instance carries its module's name, so
     waveform paths below it read like those of a run with the core as top (tb/toggles.dut_path).
-    checks: a protocol checker on each of the core's two streams (needs CHECKER_SOURCE among the sources)."""
+    checks: a protocol checker on each of the core's two streams (needs CHECKER_SOURCE among the sources).
+    beats_aw: log2 of the beats one run can hold (beats_address_width)."""
     bw, cw = core.bus_width, class_width(core.n_classes)
     sw = core.n_classes * core.score_width if core.score_width else 1
     params = ", ".join(f".{k}({v})" for k, v in parameters.items())
@@ -56,7 +71,8 @@ def top_source(core: CoreBuild, parameters: dict[str, object], checks: bool = Fa
         "    wire clk, rst_n, in_valid, in_last, in_ready, out_valid, out_ready;\n"
         f"    wire [{bw - 1}:0] in_data;\n    wire [{cw - 1}:0] out_class;\n    wire [{sw - 1}:0] out_scores;\n"
         f"{tie}"
-        f"    stream_harness #(.BUS_WIDTH({bw}), .CLASS_W({cw}), .SCORES_W({sw}), .SCHED_AW({SCHED_AW})) harness (\n"
+        f"    stream_harness #(.BUS_WIDTH({bw}), .CLASS_W({cw}), .SCORES_W({sw}), .SCHED_AW({SCHED_AW})"
+        + (f", .BEATS_AW({beats_aw})" if beats_aw != BEATS_AW else "") + ") harness (\n"
         "        .clk(clk), .rst_n(rst_n), .in_data(in_data), .in_valid(in_valid), .in_last(in_last),\n"
         "        .in_ready(in_ready), .out_class(out_class), .out_scores(out_scores), .out_valid(out_valid),\n"
         "        .out_ready(out_ready));\n"
@@ -110,13 +126,14 @@ def longest_stall(schedule: np.ndarray | None) -> int:
 
 
 def write_run(run_dir: Path, beats: list[list[int]], bus_width: int, schedule: np.ndarray | None,
-              watchdog: int, reset_at: int = 0, lasts: list[bool] | None = None) -> None:
+              watchdog: int, reset_at: int = 0, lasts: list[bool] | None = None, max_beats: int = MAX_BEATS) -> None:
     """The files one harness run reads. reset_at > 0: reset is asserted again from that cycle (mid-stream).
-    lasts: per vector, whether in_last marks its final beat (default: all do)."""
+    lasts: per vector, whether in_last marks its final beat (default: all do). max_beats: the build's beat memory
+    (2^beats_aw of its top)."""
     n_beats = sum(len(vector) for vector in beats)
-    if n_beats > MAX_BEATS or len(beats) > MAX_VECTORS:
+    if n_beats > max_beats or len(beats) > MAX_VECTORS:
         raise ValueError(f"{len(beats)} vectors / {n_beats} beats exceed one HDL-driven run "
-                         f"({MAX_VECTORS} / {MAX_BEATS}); run fewer vectors (-n)")
+                         f"({MAX_VECTORS} / {max_beats}); run fewer vectors (-n)")
     words = []
     for v, vector in enumerate(beats):
         last = 1 if lasts is None or lasts[v] else 0

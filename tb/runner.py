@@ -19,7 +19,15 @@ from edgebench.designs.registry import get_design
 from edgebench.golden.datasets import load_dataset
 from edgebench.golden.modelfile import CACHE_DIR
 from edgebench.tb.builds import BuildError, build, relative_parameters, run_cocotb
-from edgebench.tb.harness import CHECK_DEFINE, CHECKER_SOURCE, HARNESS_SOURCE, TOP, protocol_violations, top_source
+from edgebench.tb.harness import (
+    CHECK_DEFINE,
+    CHECKER_SOURCE,
+    HARNESS_SOURCE,
+    TOP,
+    beats_address_width,
+    protocol_violations,
+    top_source,
+)
 from edgebench.tb.records import TestRecord, load_records
 from edgebench.tb.toolchain import check_fst_headers, ensure_simulator
 from edgebench.tb.vectors import SimSpec, VectorSet, save_sets
@@ -169,11 +177,15 @@ def simulate(
         x, y = x[:n], y[:n]
     sets = make_vector_sets(core, x, y, n_random, seed, n_long)
     golden_accuracy = float(np.mean(sets[0].classes == y))
+    # the longest stream one test sends (every beat of every vector of its set, at most; a frame may end early)
+    beats_per_vector = -(-core.input_bits // core.bus_width)
+    beats_aw = beats_address_width(max(len(s) for s in sets) * beats_per_vector)
     spec = SimSpec(
         design=design, config=config, bus_width=core.bus_width, input_bits=core.input_bits,
         n_classes=core.n_classes, score_width=core.score_width, score_signed=core.score_signed,
         ii_bound=core.ii_bound, seed=seed, drive=drive,
         run_dir=str(run_dir), records_dir=str(run_dir / "records"), vectors_path=str(run_dir / "vectors.npz"),
+        beats_aw=beats_aw,
     )
     save_sets(Path(spec.vectors_path), sets)
     spec.save(run_dir / "spec.json")
@@ -196,7 +208,7 @@ def simulate(
     parameters = relative_parameters(core.parameters, run_dir)
     if drive == "hdl":
         top_file = run_dir / f"{TOP}.v"
-        top_file.write_text(top_source(core, parameters, checks))
+        top_file.write_text(top_source(core, parameters, checks, beats_aw))
         sources, top, parameters, public = [*core.sources, *checker_sources, HARNESS_SOURCE, top_file], TOP, {}, None
     else:
         sources, top, public = [*core.sources, *checker_sources], core.toplevel, {core.toplevel: ["*"]}

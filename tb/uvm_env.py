@@ -358,7 +358,7 @@ class StreamTest(uvm_test):
         # schedule's own longest stall, which is legal however long
         watchdog = 100 + 20 * self.spec.ii_bound + longest_stall(schedule)
         write_run(run_dir, beats, self.spec.bus_width, schedule, watchdog=watchdog, reset_at=reset_at,
-                  lasts=self.env.driver.lasts)
+                  lasts=self.env.driver.lasts, max_beats=1 << self.spec.beats_aw)
         harness.start.value = 1
         step = Timer(1000 * self.spec.clock_period_ns, unit="ns")  # loading and writing take one edge each
         await First(RisingEdge(harness.loaded), step)  # files in memory: the timed stretch is the run itself

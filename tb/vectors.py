@@ -49,6 +49,7 @@ class SimSpec:
     run_dir: str = "."  # the simulator's working directory: the HDL harness's files (tb/harness.py)
     records_dir: str = "records"  # one TestRecord file per cocotb test (tb/records.py)
     vectors_path: str = "vectors.npz"
+    beats_aw: int = 18  # log2 of the HDL harness's beat memory in this run's build (tb/harness.beats_address_width)
     extra: dict = field(default_factory=dict)
 
     def save(self, path: Path) -> None:

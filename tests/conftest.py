@@ -14,6 +14,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Set in the environment before pytest-xdist starts its workers, so they all use the same seed.
     if SEED_ENV not in os.environ:
         os.environ[SEED_ENV] = str(secrets.randbelow(2**31))
+    # One BLAS thread per process: `pytest -n auto` already runs a worker per core, and OpenBLAS's own threads on
+    # top of them spin against each other (measured: a 784x256 BNN step 8x slower with 2 threads per process on
+    # a loaded 2-core machine). Set before the workers start and import NumPy; an explicit setting wins.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
 
 
 def session_seed() -> int:
