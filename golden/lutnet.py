@@ -259,9 +259,19 @@ class _LutLayer:
         self.m = int(mask.sum(1)[0])
         self.c = np.where(tables.reshape(mh, mw * v) > 0, 0.5, -0.5)
         self.offsets = (np.arange(mw, dtype=np.int64) * v)[None, :]
+        # Heavily pruned layers (fewer than half the synapses kept, as in the 784-input layer of a paper-scale
+        # network) compute on their kept synapses only: (MH, m) input indices, every neuron keeps m. The dense
+        # path stays for the others, so the suite's models (50 % pruned) train exactly as before.
+        self.kept = np.nonzero(mask)[1].reshape(mh, self.m) if 2 * self.m < mw else None
+        if self.kept is not None:
+            base = (np.arange(mh, dtype=np.int64) * (mw * v))[:, None] + self.kept * v  # (MH, m) into c.ravel()
+            self.kept_base = base[None, :, :]
+            self.kept_conn = [conn[self.kept, k] for k in range(self.k)]  # (MH, m) input each address bit reads
 
     def forward(self, bits: np.ndarray) -> tuple[np.ndarray, tuple]:
         """bits (N, MW) {0,1} -> s (N, MH) = sum over kept synapses of sign(c at the active vertex)."""
+        if self.kept is not None:
+            return self._forward_kept(bits)
         addr = lut_addresses(bits, self.conn)
         flat = addr + self.offsets
         cbt = np.where(self.c.T >= 0, np.float32(1), np.float32(-1))  # (MW * 2**K, MH), rows gather fast
@@ -269,7 +279,16 @@ class _LutLayer:
         s = np.einsum("nih,ih->nh", y, self.mask_t)
         return s.astype(np.float64), (addr, flat, cbt, y)
 
+    def sums(self, bits: np.ndarray, chunk_bytes: int = 1 << 28) -> np.ndarray:
+        """forward's s alone, over a data set of any size: in chunks whose (n, MW, MH) float32 gather stays under
+        chunk_bytes (the whole 54,000-image training split of a 784 x 256 layer would need 40 GiB at once)."""
+        step = max(1, chunk_bytes // (4 * self.mw * self.mh))
+        return np.concatenate([self.forward(bits[i:i + step])[0] for i in range(0, len(bits), step)]) \
+            if len(bits) else np.zeros((0, self.mh))
+
     def backward(self, ds: np.ndarray, cache: tuple, need_dx: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if self.kept is not None:
+            return self._backward_kept(ds, cache, need_dx)
         addr, flat, cbt, y = cache
         n = ds.shape[0]
         # d L / d c[h, i*V + addr[n, i]] += ds[n, h] for kept synapses: one bincount over (h, flat index)
@@ -288,6 +307,33 @@ class _LutLayer:
             sgn = 2.0 * ((addr >> k) & 1) - 1.0
             dxi = np.einsum("nih,nih->ni", dy, y - other) * (0.5 * sgn)
             np.add.at(dx.T, self.conn[:, k], dxi.T)
+        return dc.reshape(self.mh, -1), dx
+
+    def _forward_kept(self, bits: np.ndarray) -> tuple[np.ndarray, tuple]:
+        """forward on the kept synapses only: the same s, from (N, MH, m) gathers instead of (N, MW, MH)."""
+        addr = lut_addresses(bits, self.conn)[:, self.kept]  # (N, MH, m) active vertex of each kept synapse
+        flat = self.kept_base + addr  # into c.ravel(): neuron h, synapse kept[h, j], vertex addr
+        y = np.where(self.c.ravel()[flat] >= 0, np.float32(1), np.float32(-1))
+        return y.sum(axis=2, dtype=np.float64), (addr, flat, y)
+
+    def _backward_kept(self, ds: np.ndarray, cache: tuple, need_dx: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        addr, flat, y = cache
+        n = ds.shape[0]
+        wts = np.broadcast_to(ds[:, :, None], flat.shape)
+        dc = np.bincount(flat.ravel(), weights=wts.ravel(), minlength=self.mh * self.mw * self.v)
+        if not need_dx:
+            return dc.reshape(self.mh, -1), None
+        dx = np.zeros((n, self.mw))
+        rows = (np.arange(n, dtype=np.int64) * self.mw)[:, None, None]
+        cf = self.c.ravel()
+        for k in range(self.k):
+            bit = 1 << k
+            # flat is a multiple of V plus the vertex, so flat ^ bit is the neighbour across bit k
+            other = np.where(cf[flat ^ bit] >= 0, np.float32(1), np.float32(-1))
+            sgn = 2.0 * ((addr >> k) & 1) - 1.0
+            dxi = wts * (y - other) * (0.5 * sgn)  # (N, MH, m)
+            dx += np.bincount((rows + self.kept_conn[k][None]).ravel(), weights=dxi.ravel(),
+                              minlength=n * self.mw).reshape(n, self.mw)
         return dc.reshape(self.mh, -1), dx
 
     def tables(self) -> np.ndarray:
@@ -316,7 +362,7 @@ def train(cfg: LutnetTrainConfig, data: Dataset, bnn_model: bnn.BnnModel) -> Lut
     eps = 1e-4
     a = x_train
     for layer in range(n_hidden):
-        s, _ = layers[layer].forward(a)
+        s = layers[layer].sums(a)
         mean, std = s.mean(0), np.sqrt(s.var(0) + eps)
         mw = shapes[layer][1]
         tau = (2.0 * bnn_model.thresholds[layer] - mw - 1.0) * layers[layer].m / mw
@@ -332,7 +378,7 @@ def train(cfg: LutnetTrainConfig, data: Dataset, bnn_model: bnn.BnnModel) -> Lut
         a = x_train
         tables, thresholds = [], []
         for layer in range(n_hidden):
-            s, _ = layers[layer].forward(a)
+            s = layers[layer].sums(a)
             mean, std = s.mean(0), np.sqrt(s.var(0) + eps)
             flip, t = fold_thresholds(mean, std, gammas[layer], betas[layer], layers[layer].m)
             tab = layers[layer].tables()

@@ -115,6 +115,31 @@ def test_training_step_pieces_agree_with_the_integer_model(seed: int) -> None:
     assert np.array_equal(s, 2 * p - 10)  # s = 2p - m over the m kept synapses
 
 
+@pytest.mark.parametrize("k", [2, 4])
+def test_kept_synapse_path_equals_the_dense_one(k: int, seed: int) -> None:
+    """A layer keeping fewer than half its synapses trains on them alone (_forward_kept / _backward_kept); its s,
+    coefficient gradient and input gradient equal the dense path's (dx up to float32 rounding), and s equals the
+    exported tables' popcount."""
+    rng = np.random.default_rng(seed)
+    mh, mw, m = 12, 40, 9
+    conn = lutnet.random_connections(mw, k, rng)
+    mask = np.zeros((mh, mw), dtype=bool)
+    for h in range(mh):
+        mask[h, rng.choice(mw, m, replace=False)] = True
+    tables = lutnet.xnor_tables(rng.integers(0, 2, (mh, mw)), mask, k)
+    sparse, dense = lutnet._LutLayer(conn, tables, mask), lutnet._LutLayer(conn, tables, mask)
+    assert sparse.kept is not None
+    dense.kept = None
+    sparse.c = dense.c = rng.normal(0, 0.6, sparse.c.shape)
+    x = rng.integers(0, 2, size=(25, mw), dtype=np.uint8)
+    ds = rng.normal(size=(25, mh))
+    (s1, c1), (s2, c2) = sparse.forward(x), dense.forward(x)
+    assert np.array_equal(s1, s2)
+    assert np.array_equal(s1, 2 * lutnet.lut_popcount(x, conn, sparse.tables()) - m)
+    (g1, dx1), (g2, dx2) = sparse.backward(ds, c1, True), dense.backward(ds, c2, True)
+    assert np.array_equal(g1, g2) and np.abs(dx2).max() > 0 and np.allclose(dx1, dx2, rtol=0, atol=1e-5)
+
+
 def test_memory_layout_matches_documentation(tmp_path) -> None:  # noqa: ANN001
     rng = np.random.default_rng(0)
     mh, mw, k, pe, simd = 6, 8, 2, 3, 4
