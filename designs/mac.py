@@ -8,13 +8,19 @@ Design names (registered in designs/registry.py), each with its own configuratio
                        config "default" prunes 50 %, "p75" 75 % -> fewer cycles per inference
   asm-1, asm-13, asm-1357  ASM weights (8-bit sign-magnitude, 2 quartets) over alphabets {1}, {1,3}, {1,3,5,7}
 
-Cycles per inference (ii_bound) = max(ceil(N_IN*IN_W / BUS_WIDTH), DEPTH0, DEPTH1) where DEPTHl is layer l's
-weight-word count: dense (MH/P)*MW; zero-skip sum_g max(1, max_p nnz(g, p)) on the actual pruned weights.
+The network is an MLP of 2..MAX_LAYERS layers (N_IN -> H1 -> .. -> N_CLASSES; the hidden sizes are the training
+configuration's `hidden`), one lane count per layer in MacHwConfig.p. Cycles per inference (ii_bound) =
+max(ceil(N_IN*IN_W / BUS_WIDTH), DEPTH0, .., DEPTH{N-1}) where DEPTHl is layer l's weight-word count: dense
+(MH/P)*MW; zero-skip sum_g max(1, max_p nnz(g, p)) on the actual pruned weights.
+
+CONFIGS[design] are the suite's configurations (tests/test_cores.py runs each on both simulators), LARGE_CONFIGS[design]
+the bench-only ones (`edgebench bench --config fashion --dataset fashion-mnist`: 784-256-256-10 on Fashion-MNIST).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -28,13 +34,14 @@ from edgebench.golden.datasets import Dataset
 from edgebench.golden.modelfile import cache_path, cached, json_form
 
 DESIGN_NAMES = ("int8-mac", "int4-mac", "pot", "pot-pruned", "asm-1", "asm-13", "asm-1357")
+MAX_LAYERS = 4  # mac_top: N_LAYERS = 2..4, hidden sizes H1..H3, P0..P3 lanes
 
 
 @dataclass(frozen=True)
 class MacHwConfig:
     quant: quant.QuantConfig
     bus_width: int = 64
-    p: tuple[int, int] = (8, 2)  # lanes of layer 0 (hidden) and layer 1 (output)
+    p: tuple[int, ...] = (8, 2)  # lanes per layer, layer 0 first: one entry per layer (hidden layers + output)
     sparse: bool = False  # zero-skip weight lists (PoT only)
     train: quant.FloatTrainConfig = quant.FloatTrainConfig()
 
@@ -43,7 +50,12 @@ _PRUNED = quant.QuantConfig("pot", prune=0.5, finetune_epochs=20)
 CONFIGS: dict[str, dict[str, MacHwConfig]] = {
     # dense: DEPTH0 = (32/P0)*64, DEPTH1 = (10/P1)*32, bus beats = ceil(320/64) = 5
     "int8-mac": {"default": MacHwConfig(quant.QuantConfig("uniform", w_bits=8, a_bits=8))},  # 256, 160 -> 256
-    "int4-mac": {"default": MacHwConfig(quant.QuantConfig("uniform", w_bits=4, a_bits=4), p=(16, 5))},  # 128, 64
+    "int4-mac": {
+        "default": MacHwConfig(quant.QuantConfig("uniform", w_bits=4, a_bits=4), p=(16, 5)),  # 128, 64 -> 128
+        # three layers, 64 -> 16 -> 16 -> 10: (16/16)*64 = 64, (16/4)*16 = 64, (10/2)*16 = 80 -> 80 (the output layer)
+        "three-layer": MacHwConfig(quant.QuantConfig("uniform", w_bits=4, a_bits=4), p=(16, 4, 2),
+                                   train=quant.FloatTrainConfig(hidden=(16, 16))),
+    },
     "pot": {"default": MacHwConfig(quant.QuantConfig("pot"))},  # 256, 160 -> 256
     "pot-pruned": {
         "default": MacHwConfig(_PRUNED, sparse=True),
@@ -53,6 +65,19 @@ CONFIGS: dict[str, dict[str, MacHwConfig]] = {
     "asm-13": {"default": MacHwConfig(quant.QuantConfig("asm", alphabet=2))},
     "asm-1357": {"default": MacHwConfig(quant.QuantConfig("asm", alphabet=4), p=(16, 5))},  # 128, 64 -> 128
 }
+
+# Paper scale (bench only: too large for the test suite): 784 -> 256 -> 256 -> 10 on Fashion-MNIST for all seven
+# designs, each with its default quantization but 8-bit input pixels (Fashion-MNIST's 0..255), lanes (64, 32, 10).
+# Dense: DEPTH0 = (256/64)*784 = 3136, DEPTH1 = (256/32)*256 = 2048, DEPTH2 = (10/10)*256 = 256; input beats
+# ceil(784*8/64) = 98 -> II 3136 (layer 0). Zero-skip (pot-pruned): the depths of the pruned weights, below these.
+_FASHION_TRAIN = quant.FloatTrainConfig(hidden=(256, 256), max_iter=30)
+LARGE_CONFIGS: dict[str, dict[str, MacHwConfig]] = {
+    design: {"fashion": replace(configs["default"], quant=replace(configs["default"].quant, in_bits=8),
+                                p=(64, 32, 10), train=_FASHION_TRAIN)}
+    for design, configs in CONFIGS.items()
+}
+ALL_CONFIGS: dict[str, dict[str, MacHwConfig]] = {design: CONFIGS[design] | LARGE_CONFIGS[design]
+                                                  for design in CONFIGS}
 
 
 # --------------------------------------------------------------------------------------------- models (cached)
@@ -67,8 +92,8 @@ def _bias_limits(model: quant.QuantMlp) -> list[int]:
 
 def model_properties(model: quant.QuantMlp) -> dict[str, object]:
     """What a cached quantized MLP must agree on with its configuration and dataset. quant.load checks shapes
-    and codes but not the manifest's per-layer lists, which mac_top's parameters index (shifts[0],
-    acc_widths[1]), nor that the accumulators can hold the sums: golden inference asserts that later."""
+    and codes but not the manifest's per-layer lists, which mac_top's parameters index (SHIFTl per hidden layer,
+    ACCl_W per layer), nor that the accumulators can hold the sums: golden inference asserts that later."""
     quantization = {"kind": model.kind, "w_bits": model.w_bits, "a_bits": model.a_bits, "in_bits": model.in_bits,
                     "alphabet": model.alphabet}
     props: dict[str, object] = {
@@ -76,14 +101,17 @@ def model_properties(model: quant.QuantMlp) -> dict[str, object]:
         "info.quant": model.info.get("quant") if isinstance(model.info, dict) else None,
         "layer shapes": [list(s) for s in model.layer_shapes],
     }
-    sane = len(model.codes) == 2 and model.kind in quant.KINDS and model.alphabet in (1, 2, 4) and all(
+    n_layers = len(model.codes)
+    sane = 2 <= n_layers <= MAX_LAYERS and model.kind in quant.KINDS and model.alphabet in (1, 2, 4) and all(
         isinstance(b, int) and 1 <= b <= 32 for b in (model.w_bits, model.a_bits, model.in_bits))
     if not sane:  # reported as the "quantization" mismatch; 1 << a damaged bit count could need gigabytes
         return props
+    a_max = [(1 << model.in_bits) - 1] + [(1 << model.a_bits) - 1] * (n_layers - 1)
     widths = [quant.acc_width(c.shape[1], quant.wmax(model.kind, model.w_bits, model.alphabet), a)
-              for c, a in zip(model.codes, [(1 << model.in_bits) - 1, (1 << model.a_bits) - 1], strict=True)]
+              for c, a in zip(model.codes, a_max, strict=True)]
     props["accumulator widths"] = model.acc_widths == widths or model.acc_widths
-    props["shifts"] = (len(model.shifts) == 1 and 0 <= model.shifts[0] < widths[0]) or model.shifts
+    props["shifts"] = (len(model.shifts) == n_layers - 1
+                       and all(0 <= s < w for s, w in zip(model.shifts, widths, strict=False))) or model.shifts
     props["biases within the accumulator range"] = all(  # min/max, not abs: abs(-2**63) is negative in int64
         -lim <= int(b.min(initial=0)) and int(b.max(initial=0)) <= lim
         for b, lim in zip(model.bias, _bias_limits(model), strict=True))
@@ -92,11 +120,12 @@ def model_properties(model: quant.QuantMlp) -> dict[str, object]:
 
 def expected_properties(hw: MacHwConfig, data: Dataset) -> dict[str, object]:
     q = hw.quant
+    sizes = [data.n_features, *hw.train.hidden_sizes, data.n_classes]
     return {
         "quantization": {"kind": q.kind, "w_bits": q.w_bits, "a_bits": q.a_bits, "in_bits": q.in_bits,
                          "alphabet": q.alphabet},
         "info.quant": json_form(asdict(q)),
-        "layer shapes": [[hw.train.hidden, data.n_features], [data.n_classes, hw.train.hidden]],
+        "layer shapes": [[mh, mw] for mw, mh in itertools.pairwise(sizes)],
         # True when they are what quant.quantize derives from the configuration and shapes (else the values)
         "accumulator widths": True,
         "shifts": True,
@@ -168,9 +197,14 @@ def layer_depth(model: quant.QuantMlp, layer: int, p: int, sparse: bool) -> int:
     return int(np.maximum(1, nnz.max(axis=1)).sum())
 
 
+def layer_depths(model: quant.QuantMlp, hw: MacHwConfig) -> list[int]:
+    """DEPTHl of every layer: its weight-word count, i.e. its cycles per vector."""
+    return [layer_depth(model, i, hw.p[i], hw.sparse) for i in range(len(model.codes))]
+
+
 def ii_bound(model: quant.QuantMlp, hw: MacHwConfig) -> int:
     beats = -(-model.input_bits // hw.bus_width)
-    return max([beats, *(layer_depth(model, i, hw.p[i], hw.sparse) for i in range(2))])
+    return max([beats, *layer_depths(model, hw)])
 
 
 def write_layer_files(model: quant.QuantMlp, layer: int, p: int, sparse: bool, out: Path) -> dict[str, Path]:
@@ -195,33 +229,60 @@ def write_layer_files(model: quant.QuantMlp, layer: int, p: int, sparse: bool, o
 # --------------------------------------------------------------------------------------------- build
 
 
+def check_layers(shapes: list[tuple[int, int]], hw: MacHwConfig) -> None:
+    """mac_top takes 2..MAX_LAYERS layers, one lane count per layer, each dividing its layer's neurons."""
+    if not 2 <= len(shapes) <= MAX_LAYERS:
+        raise ValueError(f"mac_top takes 2 to {MAX_LAYERS} layers (at most {MAX_LAYERS - 1} hidden layers); "
+                         f"the model has {len(shapes)}")
+    if len(hw.p) != len(shapes):
+        raise ValueError(f"{len(shapes)} layers need {len(shapes)} lane counts in p, got {hw.p}")
+    for i, ((mh, _), p) in enumerate(zip(shapes, hw.p, strict=True)):
+        if p < 1 or mh % p:
+            raise ValueError(f"layer {i}: P={p} must divide the layer's {mh} neurons")
+
+
+def hdl_parameters(model: quant.QuantMlp, hw: MacHwConfig, depths: list[int], mem_dir: Path) -> dict[str, object]:
+    """mac_top's parameters: N_LAYERS, hidden sizes H1.., and per layer l the lanes Pl, DEPTHl, ACCl_W and (hidden
+    layers) SHIFTl; MEM_DIR is the folder of the memory files l<l>_w.hex / l<l>_b.hex."""
+    shapes = model.layer_shapes
+    params: dict[str, object] = {
+        "BUS_WIDTH": hw.bus_width, "N_IN": shapes[0][1], "IN_W": model.in_bits, "N_LAYERS": len(shapes),
+        "N_CLASSES": shapes[-1][0], "KIND": quant.KIND_ID[model.kind], "SPARSE": int(hw.sparse),
+        "W_W": model.w_bits, "A_W": model.a_bits, "NA": model.alphabet,
+    }
+    for i, (mh, _) in enumerate(shapes[:-1]):
+        params[f"H{i + 1}"] = mh
+    for i in range(len(shapes)):
+        params[f"P{i}"], params[f"DEPTH{i}"], params[f"ACC{i}_W"] = hw.p[i], depths[i], model.acc_widths[i]
+    for i, shift in enumerate(model.shifts):
+        params[f"SHIFT{i}"] = shift
+    params["MEM_DIR"] = hdl_string(mem_dir)
+    return params
+
+
 def build_design(design: str, config: str, data: Dataset, work_dir: Path, cache_dir: Path) -> CoreBuild:
-    if design not in CONFIGS:
-        raise ValueError(f"unknown MAC-family design {design!r}; choose from {', '.join(CONFIGS)}")
-    if config not in CONFIGS[design]:
-        raise ValueError(f"unknown {design} config {config!r}; choose from {', '.join(CONFIGS[design])}")
-    hw = CONFIGS[design][config]
+    if design not in ALL_CONFIGS:
+        raise ValueError(f"unknown MAC-family design {design!r}; choose from {', '.join(ALL_CONFIGS)}")
+    if config not in ALL_CONFIGS[design]:
+        raise ValueError(f"unknown {design} config {config!r}; choose from {', '.join(ALL_CONFIGS[design])}")
+    hw = ALL_CONFIGS[design][config]
     if hw.sparse and hw.quant.kind != "pot":
         raise ValueError("the zero-skip engine is built for PoT weights only")
+    if not 1 <= len(hw.train.hidden_sizes) <= MAX_LAYERS - 1:  # before training a network mac_top cannot take
+        raise ValueError(f"mac_top takes 1 to {MAX_LAYERS - 1} hidden layers; {design}/{config} has "
+                         f"{len(hw.train.hidden_sizes)}")
+    if len(hw.p) != len(hw.train.hidden_sizes) + 1:
+        raise ValueError(f"{design}/{config}: {len(hw.train.hidden_sizes) + 1} layers need as many lane counts "
+                         f"in p, got {hw.p}")
     model = cached_model(hw, data, cache_dir)
-    if len(model.codes) != 2:
-        raise ValueError(f"mac_top has exactly 2 layers; the model has {len(model.codes)}")
-    (h, n_in), (n_classes, _) = model.layer_shapes
-    for (mh, _), p in zip(model.layer_shapes, hw.p, strict=True):
-        if p < 1 or mh % p:
-            raise ValueError(f"P={p} must divide the layer's {mh} neurons")
+    shapes = model.layer_shapes
+    check_layers(shapes, hw)
+    n_classes = shapes[-1][0]
     work_dir.mkdir(parents=True, exist_ok=True)
-    depths = [layer_depth(model, i, hw.p[i], hw.sparse) for i in range(2)]
-    params: dict[str, object] = {
-        "BUS_WIDTH": hw.bus_width, "N_IN": n_in, "IN_W": model.in_bits, "H": h, "N_CLASSES": n_classes,
-        "KIND": quant.KIND_ID[model.kind], "SPARSE": int(hw.sparse), "W_W": model.w_bits, "A_W": model.a_bits,
-        "NA": model.alphabet, "P0": hw.p[0], "P1": hw.p[1], "DEPTH0": depths[0], "DEPTH1": depths[1],
-        "ACC0_W": model.acc_widths[0], "ACC1_W": model.acc_widths[1], "SHIFT0": model.shifts[0],
-    }
-    for i in range(2):
-        files = write_layer_files(model, i, hw.p[i], hw.sparse, work_dir)
-        params[f"W{i}_FILE"] = hdl_string(files["w"])
-        params[f"B{i}_FILE"] = hdl_string(files["b"])
+    depths = layer_depths(model, hw)
+    for i in range(len(shapes)):
+        write_layer_files(model, i, hw.p[i], hw.sparse, work_dir)
+    params = hdl_parameters(model, hw, depths, work_dir)
     return CoreBuild(
         design=design,
         config=config,
@@ -258,7 +319,7 @@ def builder(design: str):  # noqa: ANN201
 
 
 def ii_formula(core: CoreBuild) -> int:
-    """max(input beats, DEPTH0, DEPTH1): each layer's weight-word count, as the build recorded it (dense:
+    """max(input beats, DEPTH0, .., DEPTH{N-1}): each layer's weight-word count, as the build recorded it (dense:
     (MH/P)*MW; zero-skip: sum over neuron groups of the largest per-lane nonzero count)."""
     info = core.config_info
     return max([-(-core.input_bits // info["bus_width"]), *info["depths"]])
@@ -310,7 +371,7 @@ _CLAIMS = {
 _UNITS = {"int8-mac": lane_benches("mac_lane"), "pot": lane_benches("pot_lane"),
           "asm-1": lane_benches("asm_lane") + lane_benches("asm_precompute")}
 STYLES = tuple(
-    Style(name, _SUMMARIES[name], rtl="mac", configs=tuple(CONFIGS[name]), build=builder(name),
-          ii_formula=ii_formula, claims=_CLAIMS.get(name, ()), units=_UNITS.get(name, ()))
+    Style(name, _SUMMARIES[name], rtl="mac", configs=tuple(CONFIGS[name]), bench_configs=tuple(LARGE_CONFIGS[name]),
+          build=builder(name), ii_formula=ii_formula, claims=_CLAIMS.get(name, ()), units=_UNITS.get(name, ()))
     for name in DESIGN_NAMES
 )

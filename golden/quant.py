@@ -1,7 +1,8 @@
 """Quantized MLPs for the MAC family: float training, three weight quantizations, bit-exact integer golden models.
 
-Network: F inputs -> H hidden (ReLU) -> C class scores (one hidden layer), trained in float with scikit-learn's
-MLPClassifier on the dataset pixels scaled to [0, 1] (the 1/max_value scale is folded into layer 0).
+Network: F inputs -> H1 -> .. -> Hk hidden (ReLU) -> C class scores (FloatTrainConfig.hidden: one hidden size or a
+tuple of them, one per hidden layer), trained in float with scikit-learn's MLPClassifier on the dataset pixels scaled
+to [0, 1] (the 1/max_value scale is folded into layer 0).
 
 Integer semantics (what rtl/mac computes; see rtl/mac/README.md):
   - input activations: the dataset pixels as unsigned IN_W-bit integers (IN_W = 5 for digits, 0..16; the RTL and
@@ -9,7 +10,7 @@ Integer semantics (what rtl/mac computes; see rtl/mac/README.md):
   - layer l: acc[n] = bias[n] + sum_i wq[n, i] * a[i], exact, in a signed ACC_W-bit accumulator where
     ACC_W = bit_length(2 * MW * WMAX * AMAX_in) + 1 and |bias| <= MW * WMAX * AMAX_in, so it never overflows;
     wq is the integer weight a weight code decodes to (decode_uniform / decode_pot / decode_asm);
-  - hidden requantization, shift only (per-layer power-of-two scale ratio):
+  - hidden requantization, shift only (per-layer power-of-two scale ratio), one SHIFT per hidden layer:
         h = clamp((acc + (SHIFT > 0 ? 2^(SHIFT-1) : 0)) >>> SHIFT, 0, 2^A_W - 1)
     i.e. round half up, arithmetic shift, then ReLU (negative -> 0) and saturation to A_W bits, all explicit;
   - output layer: scores = acc (signed, ACC_W bits, two's complement on out_scores); class = argmax, ties -> lowest.
@@ -51,10 +52,16 @@ ALPHABETS = {1: (1,), 2: (1, 3), 4: (1, 3, 5, 7)}  # NA -> alphabet (nested: ent
 
 @dataclass(frozen=True)
 class FloatTrainConfig:
-    hidden: int = 32
+    # hidden layer sizes: an int is one hidden layer (the form of every earlier configuration, kept so that their
+    # cache keys, asdict() of this, do not change), a tuple one size per hidden layer
+    hidden: int | tuple[int, ...] = 32
     max_iter: int = 400
     alpha: float = 1e-4
     seed: int = 0
+
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        return (self.hidden,) if isinstance(self.hidden, int) else tuple(self.hidden)
 
 
 @dataclass(frozen=True)
@@ -349,7 +356,7 @@ def _float_from_clf(clf, max_value: int) -> FloatMlp:  # noqa: ANN001
 def _classifier(cfg: FloatTrainConfig):  # noqa: ANN202
     from sklearn.neural_network import MLPClassifier
 
-    return MLPClassifier(hidden_layer_sizes=(cfg.hidden,), activation="relu", alpha=cfg.alpha,
+    return MLPClassifier(hidden_layer_sizes=cfg.hidden_sizes, activation="relu", alpha=cfg.alpha,
                          max_iter=cfg.max_iter, random_state=cfg.seed)
 
 
@@ -402,11 +409,25 @@ def acc_width(mw: int, w_max: int, a_max: int) -> int:
     return (2 * mw * w_max * a_max).bit_length() + 1
 
 
+def _exact_matmul(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """a (N, MW) @ w.T for integer a >= 0 and integer w (MH, MW), exact: float64 BLAS when every partial sum is an
+    integer below 2**53 in magnitude, else int64."""
+    bound = int(np.abs(w).sum(axis=1).max(initial=0)) * int(a.max(initial=0))
+    if bound < 1 << 53:
+        return (a.astype(np.float64) @ w.T.astype(np.float64)).astype(np.int64)
+    return a.astype(np.int64) @ w.T.astype(np.int64)
+
+
 def quantize(fm: FloatMlp, qc: QuantConfig, data: Dataset, masks: list[np.ndarray] | None = None) -> QuantMlp:
     """Quantize weights per layer, biases to accumulator units, and pick each hidden layer's requantization
-    shift by integer-model accuracy on the validation split."""
+    shift greedily, layer by layer, by validation accuracy: the layers before it integer (their shifts chosen),
+    this one requantized with the shift tried, and after it the integer output layer when it is the last hidden
+    layer (the whole integer model), else the remaining layers in float (as golden/bitfusion.py does). The first
+    shift with the best accuracy wins."""
     n_layers = len(fm.w)
-    codes, scales = [], []
+    if data.max_value >= 1 << qc.in_bits:
+        raise ValueError(f"pixels up to {data.max_value} do not fit the {qc.in_bits}-bit input fields (in_bits)")
+    codes, scales, float_w = [], [], []
     for i, w in enumerate(fm.w):
         if masks is not None:
             w = w * masks[i]
@@ -416,6 +437,7 @@ def quantize(fm: FloatMlp, qc: QuantConfig, data: Dataset, masks: list[np.ndarra
             c = np.where(masks[i], c, zero)
         codes.append(c)
         scales.append(s)
+        float_w.append(w)
     w_max = wmax(qc.kind, qc.w_bits, qc.alphabet)
     a_in_max = [(1 << qc.in_bits) - 1] + [(1 << qc.a_bits) - 1] * (n_layers - 1)
     widths = [acc_width(c.shape[1], w_max, a) for c, a in zip(codes, a_in_max, strict=True)]
@@ -431,16 +453,31 @@ def quantize(fm: FloatMlp, qc: QuantConfig, data: Dataset, masks: list[np.ndarra
                 act_scale = acc_scale * (1 << shifts[i])
         return QuantMlp(qc.kind, qc.w_bits, qc.a_bits, qc.in_bits, qc.alphabet, codes, biases, list(shifts), widths)
 
+    ints = [decode(c, qc.kind, qc.w_bits) for c in codes]
+    a_val = np.asarray(data.x_val, dtype=np.int64)  # integer activations entering `layer` (validation split)
+    act_scale = 1.0  # float value of one LSB of a_val
     shifts: list[int] = []
     for layer in range(n_layers - 1):  # greedy, layer by layer
-        best = None
+        acc = _exact_matmul(a_val, ints[layer]) + build([*shifts, *[0] * (n_layers - 1 - layer)]).bias[layer]
+        acc_scale = scales[layer] * act_scale
+        best: tuple[float, int] | None = None
         for s in range(0, widths[layer]):
-            m = build([*shifts, s] + [0] * (n_layers - 2 - layer))
-            acc = accuracy(m, data.x_val, data.y_val)
-            if best is None or acc > best[0]:
-                best = (acc, s)
+            h = requant(acc, s, qc.a_bits)
+            if layer == n_layers - 2:  # the integer output layer: the integer model's own scores
+                scores = _exact_matmul(h, ints[-1]) + build([*shifts, s]).bias[-1]
+            else:  # the later layers in float
+                scores = h * (acc_scale * (1 << s))
+                for i in range(layer + 1, n_layers):
+                    scores = scores @ float_w[i].T + fm.b[i]
+                    if i < n_layers - 1:
+                        scores = np.maximum(scores, 0.0)
+            hit = float(np.mean(np.argmax(scores, axis=1) == data.y_val))
+            if best is None or hit > best[0]:
+                best = (hit, s)
         assert best is not None
         shifts.append(best[1])
+        a_val = requant(acc, best[1], qc.a_bits)
+        act_scale = acc_scale * (1 << best[1])
     model = build(shifts)
     model.info = {"weight_scales": scales, "quant": asdict(qc)}
     return model

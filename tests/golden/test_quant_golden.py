@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,27 @@ def test_vectorized_golden_matches_scalar_reference(design: str, data: Dataset, 
     for k in range(len(x)):
         c, s = _scalar_reference(model, x[k])
         assert cls[k] == c and scores[k].tolist() == s
+
+
+def test_three_layer_golden_matches_scalar_reference(data: Dataset, tmp_path: Path) -> None:
+    """N layers: the vectorized golden of a 3-layer model (two requantized hidden layers) is the per-sample one."""
+    model = mac_design.cached_model(mac_design.CONFIGS["int4-mac"]["three-layer"], data, tmp_path)
+    assert model.layer_shapes == [(16, 64), (16, 16), (10, 16)] and len(model.shifts) == 2
+    rng = np.random.default_rng(4)
+    x = np.concatenate([data.x_test[:8], rng.integers(0, 32, size=(8, 64)), np.full((1, 64), 31)])
+    cls, scores = quant.forward(model, quant.pack_fields(x, 5))
+    for k in range(len(x)):
+        c, s = _scalar_reference(model, x[k])
+        assert cls[k] == c and scores[k].tolist() == s
+    assert quant.accuracy(model, data.x_test, data.y_test) > 0.9
+
+
+def test_hidden_sizes_and_cache_keys() -> None:
+    """An int `hidden` is one hidden layer and stays an int in asdict() (the cache key of every earlier model)."""
+    assert quant.FloatTrainConfig().hidden_sizes == (32,)
+    assert quant.FloatTrainConfig(hidden=(256, 256)).hidden_sizes == (256, 256)
+    assert asdict(quant.FloatTrainConfig(hidden=32)) == {"hidden": 32, "max_iter": 400, "alpha": 1e-4, "seed": 0}
+    assert quant._classifier(quant.FloatTrainConfig(hidden=(16, 8))).hidden_layer_sizes == (16, 8)
 
 
 def test_accuracies_close_to_float(data: Dataset, float_model: tuple) -> None:
