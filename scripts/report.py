@@ -279,7 +279,9 @@ def claims_table(rows: dict[str, dict]) -> list[str]:
             scales.append(("28x28", replace(claim, ours=claim.large[0], baseline=claim.large[1], large=None)))
         for scale, c in scales:
             r = c.ratio(rows)
-            if r is None:
+            if r is None and c.ours in rows and c.baseline in rows:  # benched with --no-measure
+                measured, verdict = f"not measured: no {c.metric} in {c.ours} or {c.baseline}", ""
+            elif r is None:
                 measured, verdict = f"missing results for {c.ours} or {c.baseline}", ""
             else:
                 measured = f"{r:.2f}x ({c.metric})"

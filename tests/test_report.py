@@ -28,6 +28,8 @@ def test_report_from_json_only(tmp_path: Path) -> None:
             "int8-mac": _row("int8-mac", 50.0, 900), "pot": _row("pot", 80.0, 700, datapath=20.0),
             "bnn-unfolded-32": _row("bnn", 90.0, 4000), "lutnet-unrolled": _row("lutnet-unrolled", 70.0, 2000),
             "uleen-uleen-small": _row("uleen", 10.0, 300), "bnn-sfc": _row("bnn", 80.0, 500, acc=0.85)}
+    for name in ("pot-fashion", "int8-mac-fashion"):
+        rows[name] = {k: v for k, v in _row(name.removesuffix("-fashion"), 1.0, 1).items() if "energy" not in k}
     rows["bnn-sfc"]["config_info"] = {"published_accuracy": {"accuracy": 0.9583, "dataset": "MNIST"}}
     rows["pot"]["energy_warnings"] = ["RTL and gate differ by 3.00x"]
     rows["uleen"]["gate_energy_pj_per_inf"], rows["bnn"]["gate_energy_pj_per_inf"] = 40.0, 100.0
@@ -50,6 +52,9 @@ def test_report_from_json_only(tmp_path: Path) -> None:
     assert "**pot vs int8-mac** (reversed): measured 0.62x" in summary and "pot memories 50 % of 80 pJ" in summary
     assert "Without memories the ratio is 1.25x" in summary
     assert "missing results for asm-1357 or int8-mac" in summary
+    # both rows there but without energy (a --no-measure bench): said so, not "missing"
+    assert "| 28x28 | pot-fashion vs int8-mac-fashion | >= 1.4x | not measured: no energy_pj_per_inf in " \
+           "pot-fashion or int8-mac-fashion |" in summary
     assert "- pot: RTL and gate differ by 3.00x" in summary
     assert "| LFE5U-25F | 4000 |" in summary  # bnn-unfolded-32's placed LUT4s
     for png in ("accuracy_vs_energy.png", "throughput_vs_area.png", "energy_breakdown.png"):
