@@ -372,15 +372,16 @@ _SYNTH = {
 }
 
 
-def _synthesize(core: CoreBuild, work_dir: Path, family: str) -> tuple[dict[str, int], int, float]:
+def _synthesize(core: CoreBuild, work_dir: Path, family: str, nodsp: bool = False) -> tuple[dict[str, int], int, float]:
     """Synthesis as the module docstring describes -> (cell counts, ROM copies added, wall s).
 
-    Writes {family}_synth.json (the mapped netlist) and {family}_stat.json in work_dir.
+    Writes {family}_synth.json (the mapped netlist) and {family}_stat.json in work_dir. nodsp: multipliers in
+    LUTs (`-nodsp`), for designs with more multipliers than the largest part has DSP blocks.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     rel = _rel(work_dir)
     script, mem_label, after_begin = _SYNTH[family]
-    synth = f"{script} -top {core.toplevel}"
+    synth = f"{script} -top {core.toplevel}" + (" -nodsp" if nodsp else "")
     many_port_roms = f"t:$mem_v2 r:WR_PORTS=0 %i r:RD_PORTS>{SPLIT_ABOVE} %i"
     coarse = _read_script(core) + [f"{synth} -run begin:{mem_label}"]
     finish = [f"{synth} -run {mem_label}: -json {rel}/{family}_synth.json",
@@ -432,13 +433,22 @@ def xilinx_lut6(core: CoreBuild, work_dir: Path) -> dict:
 
 def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, seed: int, clock: str) -> dict:
     cells, rom_copies, synth_wall = _synthesize(core, work_dir, family)
+    usage = synth_usage(family, cells)
+    largest_dsps = DEVICES[family][-1].dsps
+    nodsp = 0 < largest_dsps < usage["dsps"]
+    if nodsp:
+        # more multipliers than the largest part has DSP blocks (Bit Fusion's bricks): all of them in LUTs
+        cells, rom_copies, more_wall = _synthesize(core, work_dir, family, nodsp=True)
+        synth_wall += more_wall
     netlist = json.loads((work_dir / f"{family}_synth.json").read_text())
     io_ffs = add_boundary_registers(netlist, family, clock)
     pnr_in = work_dir / f"{family}_pnr_in.json"
     pnr_in.write_text(json.dumps(netlist))
     usage = synth_usage(family, cells, io_ffs)
     versions = tool_versions(family)
-    extra = {"io_ffs": io_ffs, "rom_copies": rom_copies, "synth_usage": usage, "synth_wall_s": round(synth_wall, 1)}
+    extra = {"io_ffs": io_ffs, "rom_copies": rom_copies, "synth_usage": usage, "synth_wall_s": round(synth_wall, 1),
+             **({"nodsp": f"multipliers mapped to LUTs: the first synthesis needed more DSP blocks than the "
+                          f"{DEVICES[family][-1].name} has ({largest_dsps})"} if nodsp else {})}
     dev, why = choose_device(family, usage)
     devices = DEVICES[family]
     while dev is not None:

@@ -39,9 +39,18 @@ if TYPE_CHECKING:
     from edgebench.tb.runner import SimResult
 
 GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
-# Above this many memory bits a design's tables are not mapped to generic gates (Yosys would build megabits of
-# ROM as logic for hours): no NAND2 area, no gate-level run; energy and place and route still are measured.
-GATE_MAPPING_MAX_MEMORY_BITS = 1 << 20
+# Above this many memory bits a design's tables are not mapped to generic gates and not synthesized for iCE40 or
+# 7-series: no NAND2 area, no gate-level run, ECP5 place and route only; RTL energy is measured as for every core.
+# Measured on BTHOWeN-Small (573 kbit of tables): Yosys' generic mapping 9 min, synth_ice40 13 min (for a part
+# with 128 kbit of block RAM it cannot fit), synth_xilinx 4 min, and the gate-level run of 86 vectors did not
+# finish in 17 min. The largest digits core (uleen, 159 kbit) stays below and keeps the full flow.
+GATE_MAPPING_MAX_MEMORY_BITS = 1 << 18
+# A run of more vectors than this simulates them without waves (accuracy, II) and dumps waves in a second run of
+# the first ENERGY_RUN_VECTORS only: the energy window needs at most II_WARMUP + 64 results (measure/energy.py),
+# and a waveform of 10,000 28x28 inferences at II 3,136 would hold 31 M cycles.
+WAVE_RUN_MAX_VECTORS = 1000
+ICE40_BRAM_BITS = 32 * 4096
+ENERGY_RUN_VECTORS = 80
 MAX_SEED = 2**32 - 1  # cocotb's random seed is a 32-bit value (its default is the time in seconds)
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
@@ -63,12 +72,16 @@ def results_path(out: Path, design: str, config: str, default_config: str) -> Pa
 
 def bench_one(design: str, config: str, args: argparse.Namespace, command: str) -> dict:
     from edgebench.designs.registry import get_design
+    from edgebench.golden.datasets import load_dataset
     from edgebench.tb.runner import simulate
 
     measure = not args.no_measure
     given = getattr(args, "given_model", None)  # GivenModel of --model, set by cmd_bench
+    n_test = len(load_dataset(args.dataset).x_test)
+    n_vectors = n_test if args.n is None else min(args.n, n_test)
+    wave_run = measure and n_vectors > WAVE_RUN_MAX_VECTORS  # energy from a second, short run with waves
     result = simulate(design, config, args.sim, dataset=args.dataset, n=args.n, seed=args.seed,
-                      tests=("DatasetStreaming",), tag=_run_tag("bench", given), waves=measure)
+                      tests=("DatasetStreaming",), tag=_run_tag("bench", given), waves=measure and not wave_run)
     if given is not None and not given.loads:  # the design built its model some other way than modelfile.cached
         raise CliError(f"design {design} does not load its model through golden.modelfile.cached, so --model "
                        "cannot replace it; run it without --model")
@@ -101,6 +114,15 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
         "date": datetime.date.today().isoformat(),
     }
     if measure and record.compared:
+        if wave_run:
+            # the first ENERGY_RUN_VECTORS images of the same run again, now with waves (same vectors, same order)
+            result = simulate(design, config, args.sim, dataset=args.dataset, n=ENERGY_RUN_VECTORS, seed=args.seed,
+                              tests=("DatasetStreaming",), tag=_run_tag("energy", given), waves=True)
+            record = result.records.get("DatasetStreaming")
+            if record is None or result.failed or record.mismatches:
+                raise CliError(f"{design}/{config}: the energy run of {ENERGY_RUN_VECTORS} vectors failed; "
+                               f"see {result.build_dir}")
+            out["energy_run_n"] = result.n_dataset
         out |= measure_core(result, record, args)
     path = results_path(args.out, design, config, get_design(design).default_config)
     try:
@@ -155,16 +177,19 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     }
 
 
-def pnr_fields(result: SimResult, record: TestRecord) -> dict:
-    """ECP5 and iCE40 place and route of the core, and its throughput at the ECP5 post-route Fmax."""
+def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "") -> dict:
+    """ECP5 and iCE40 place and route of the core, and its throughput at the ECP5 post-route Fmax.
+    ice40_skipped: why iCE40 is not attempted (then ECP5 only)."""
     from edgebench.measure.pnr import place_and_route
 
-    pnr = place_and_route(result.core, result.build_dir / "pnr")
+    pnr = place_and_route(result.core, result.build_dir / "pnr", families=("ecp5",) if ice40_skipped else
+                          ("ecp5", "ice40"))
     ecp5 = pnr.get("ecp5", {})
     fmax, ii = ecp5.get("fmax_mhz"), record.ii_cycles
     return {
         "fpga_pnr": ecp5,
-        "fpga_pnr_ice40": pnr.get("ice40", {}),
+        "fpga_pnr_ice40": {"family": "ice40", "fits": False, "reason": ice40_skipped} if ice40_skipped else
+        pnr.get("ice40", {}),
         "inferences_per_s_at_fmax": round(fmax * 1e6 / ii, 1) if fmax and ii else None,
     }
 
@@ -180,11 +205,14 @@ def measure_large_core(result: SimResult, record: TestRecord, rough: dict) -> di
     reason = (f"no gate-level cross-check: {rough['memory_bits']} memory bits (> {GATE_MAPPING_MAX_MEMORY_BITS}) "
               "are not mapped to gates")
     tqdm.write(f"warning: {result.core.design}/{result.core.config}: {reason}")
+    # iCE40HX8K: 32 block RAMs of 4 kbit; synth_ice40 alone took 13 min on 573 kbit of tables it could not hold
+    ice40 = (f"not attempted: {rough['memory_bits']} memory bits, more than the iCE40HX8K's block RAM "
+             f"({ICE40_BRAM_BITS}) and over the {GATE_MAPPING_MAX_MEMORY_BITS}-bit limit of the full flow")
     return {
         **energy,
         "rtl_gate_energy_ratio": None,
         "energy_warnings": [reason],
-        **pnr_fields(result, record),
+        **pnr_fields(result, record, ice40_skipped=ice40),
         "ffs": rough["ffs"],
         "memory_bits": rough["memory_bits"],
         "energy_model": ENERGY_MODEL,

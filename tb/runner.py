@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def simulate(
     dataset: str = "digits",
     n: int | None = None,
     n_random: int = 16,
-    n_long: int = 0,
+    n_long: int | Callable[[CoreBuild], int] = 0,
     seed: int = 1,
     tests: tuple[str, ...] = ALL_TESTS,
     tag: str = "test",
@@ -151,7 +152,8 @@ def simulate(
     and samples every cycle (for tests that react to the core cycle by cycle).
     checks: bind a valid/ready protocol checker to every stream of the core (tb/hdl/stream_protocol_checker.v);
     by default on, except in runs that dump waves for energy (the checkers' own nets would be counted).
-    source_override maps RTL files to stand-ins (a mutant, `edgebench mutants`): the core is built from them."""
+    source_override maps RTL files to stand-ins (a mutant, `edgebench mutants`): the core is built from them.
+    n_long: vectors of the long run, or a function of the built core that gives them."""
     if drive not in ("hdl", "python"):
         raise ValueError(f"drive must be 'hdl' or 'python', got {drive!r}")
     if synth is not None and not gate_level:
@@ -175,6 +177,8 @@ def simulate(
         if n < 1:
             raise ValueError(f"-n must be >= 1, got {n}")
         x, y = x[:n], y[:n]
+    if callable(n_long):  # sized by the built core (its II bound)
+        n_long = n_long(core)
     sets = make_vector_sets(core, x, y, n_random, seed, n_long)
     golden_accuracy = float(np.mean(sets[0].classes == y))
     # the longest stream one test sends (every beat of every vector of its set, at most; a frame may end early)

@@ -1,6 +1,6 @@
 """The raw Verilator testbench (measure/rawsim.py, tb/hdl/raw_tb.cpp) agrees with the golden model, output by output.
 
-One build per core (bnn default: 32-bit bus, unsigned scores in a VlWide; uleen ensemble: 64-bit bus), in a
+One build per core (bnn default: 32-bit bus, unsigned scores in a VlWide; uleen single: 64-bit bus), in a
 fresh folder under sim_build/ that is removed afterwards.
 """
 
@@ -21,7 +21,7 @@ from edgebench.golden.encoding import pack_beats
 from edgebench.measure.rawsim import EXE_NAME, STAMP_NAME, build_raw, run_raw, write_beats
 from edgebench.tb.runner import CACHE_DIR
 
-CASES = [("bnn", "default"), ("uleen", "ensemble")]
+CASES = [("bnn", "default"), ("uleen", "single")]
 N_RANDOM = 64
 
 

@@ -1,0 +1,47 @@
+"""A measured bench of many vectors takes its energy from a second, short run with waves (scripts/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from edgebench.scripts import cli
+
+
+def _fake_run(n: int, waves: bool, tag: str) -> SimpleNamespace:
+    record = SimpleNamespace(ii_cycles=4.0, mismatches=0, compared=n, rtl_correct=n, labelled=n, latency_cycles=9)
+    core = SimpleNamespace(ii_bound=4, config_info={})
+    return SimpleNamespace(records={"DatasetStreaming": record}, n_dataset=n, golden_accuracy=1.0, core=core,
+                           sim_wall_s=0.1, build_wall_s=0.1, failed=0, tool_versions={}, build_dir=Path(tag),
+                           waves=waves)
+
+
+@pytest.mark.parametrize(("n", "max_vectors", "runs"), [
+    (360, 1000, [(360, True, "bench")]),  # digits: one run, its waves measured
+    (360, 100, [(360, False, "bench"), (cli.ENERGY_RUN_VECTORS, True, "energy")]),
+])
+def test_energy_from_a_short_wave_run(n: int, max_vectors: int, runs: list[tuple[int, bool, str]],
+                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[tuple[int, bool, str]] = []
+    measured: list[SimpleNamespace] = []
+
+    def simulate(design: str, config: str, sim: str, *, n: int, waves: bool, tag: str, **_: object) -> SimpleNamespace:
+        calls.append((n, waves, tag))
+        return _fake_run(n, waves, tag)
+
+    def measure_core(result: SimpleNamespace, record: object, args: object) -> dict:
+        measured.append(result)
+        return {"energy_pj_per_inf": 1.0}
+
+    monkeypatch.setattr("edgebench.tb.runner.simulate", simulate)
+    monkeypatch.setattr(cli, "measure_core", measure_core)
+    monkeypatch.setattr(cli, "WAVE_RUN_MAX_VECTORS", max_vectors)
+    args = argparse.Namespace(no_measure=False, dataset="digits", n=n, sim="verilator", seed=1, out=tmp_path)
+    row = cli.bench_one("bnn", "default", args, "edgebench bench")
+    assert calls == runs
+    # accuracy and cycles from the full run; energy from the run with waves
+    assert row["n"] == n and measured[0].waves and measured[0].n_dataset == runs[-1][0]
+    assert row.get("energy_run_n") == (None if len(runs) == 1 else cli.ENERGY_RUN_VECTORS)
