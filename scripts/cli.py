@@ -144,7 +144,7 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     synth_dir = result.build_dir / "synth"
     rough = coarse(result.core, synth_dir)
     if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
-        return measure_large_core(result, record, rough)
+        return measure_large_core(result, record, rough, args)
     area = synthesize(result.core, synth_dir, fpga=("ice40",))
     # synth_xilinx through measure/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
     area["xilinx"] = xilinx_lut6(result.core, result.build_dir / "xilinx")
@@ -168,7 +168,7 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
         **energy,
         **gate_out,
         **check,
-        **pnr_fields(result, record),
+        **pnr_fields(result, record, skip=getattr(args, "no_pnr", False)),
         **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels")},
         "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
         # the logic-depth rule of thumb, kept only as a labelled fallback beside the P&R figure
@@ -177,11 +177,15 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     }
 
 
-def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "") -> dict:
+def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", skip: bool = False) -> dict:
     """ECP5 and iCE40 place and route of the core, and its throughput at the ECP5 post-route Fmax.
-    ice40_skipped: why iCE40 is not attempted (then ECP5 only)."""
+    ice40_skipped: why iCE40 is not attempted (then ECP5 only); skip: neither (--no-pnr)."""
     from edgebench.measure.pnr import place_and_route
 
+    if skip:
+        why = {"fits": None, "reason": "place and route skipped (--no-pnr)"}
+        return {"fpga_pnr": {"family": "ecp5", **why}, "fpga_pnr_ice40": {"family": "ice40", **why},
+                "inferences_per_s_at_fmax": None}
     pnr = place_and_route(result.core, result.build_dir / "pnr", families=("ecp5",) if ice40_skipped else
                           ("ecp5", "ice40"))
     ecp5 = pnr.get("ecp5", {})
@@ -194,7 +198,7 @@ def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "") -
     }
 
 
-def measure_large_core(result: SimResult, record: TestRecord, rough: dict) -> dict:
+def measure_large_core(result: SimResult, record: TestRecord, rough: dict, args: argparse.Namespace) -> dict:
     """Tables too large to become gates (generic area, gate-level run): RTL energy from the coarse netlist and
     place and route, whose FPGA flow puts the tables in block RAM."""
     from edgebench.measure.energy import ENERGY_MODEL, rtl_energy, steady_window
@@ -212,7 +216,7 @@ def measure_large_core(result: SimResult, record: TestRecord, rough: dict) -> di
         **energy,
         "rtl_gate_energy_ratio": None,
         "energy_warnings": [reason],
-        **pnr_fields(result, record, ice40_skipped=ice40),
+        **pnr_fields(result, record, ice40_skipped=ice40, skip=getattr(args, "no_pnr", False)),
         "ffs": rough["ffs"],
         "memory_bits": rough["memory_bits"],
         "energy_model": ENERGY_MODEL,
@@ -571,6 +575,9 @@ def bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-measure", action="store_true",
                    help="skip synthesis, place and route, toggle energy and the gate-level cross-check: cycles and "
                         "accuracy only (default: measure everything)")
+    p.add_argument("--no-pnr", action="store_true",
+                   help="measure without place and route, its slowest step at 28x28 (nextpnr-ecp5 ran over 45 min "
+                        "on a 24k-LUT core): fpga_pnr records that it was skipped (default: place and route)")
     p.add_argument("--model", type=Path, default=None,
                    help="run the core with this model file instead of the trained and cached one: a file edgebench "
                         "wrote for the same design, configuration and dataset (a cached model, or `edgebench "

@@ -45,3 +45,13 @@ def test_energy_from_a_short_wave_run(n: int, max_vectors: int, runs: list[tuple
     # accuracy and cycles from the full run; energy from the run with waves
     assert row["n"] == n and measured[0].waves and measured[0].n_dataset == runs[-1][0]
     assert row.get("energy_run_n") == (None if len(runs) == 1 else cli.ENERGY_RUN_VECTORS)
+
+
+def test_no_pnr_records_the_skip_without_running_nextpnr(monkeypatch: pytest.MonkeyPatch) -> None:
+    def place_and_route(*_: object, **__: object) -> dict:
+        raise AssertionError("place and route ran under --no-pnr")
+
+    monkeypatch.setattr("edgebench.measure.pnr.place_and_route", place_and_route)
+    fields = cli.pnr_fields(SimpleNamespace(), SimpleNamespace(ii_cycles=4.0), skip=True)
+    assert fields["fpga_pnr"]["fits"] is None and "--no-pnr" in fields["fpga_pnr"]["reason"]
+    assert fields["fpga_pnr_ice40"]["fits"] is None and fields["inferences_per_s_at_fmax"] is None
