@@ -576,8 +576,8 @@ def bench_arguments(p: argparse.ArgumentParser) -> None:
                    help="skip synthesis, place and route, toggle energy and the gate-level cross-check: cycles and "
                         "accuracy only (default: measure everything)")
     p.add_argument("--no-pnr", action="store_true",
-                   help="measure without place and route, its slowest step at 28x28 (nextpnr-ecp5 ran over 45 min "
-                        "on a 24k-LUT core): fpga_pnr records that it was skipped (default: place and route)")
+                   help="measure without place and route, its slowest step at 28x28 (nextpnr-ecp5 had not finished "
+                        "a 24k-LUT core in 77 min): fpga_pnr records that it was skipped (default: place and route)")
     p.add_argument("--model", type=Path, default=None,
                    help="run the core with this model file instead of the trained and cached one: a file edgebench "
                         "wrote for the same design, configuration and dataset (a cached model, or `edgebench "
