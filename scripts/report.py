@@ -280,7 +280,8 @@ def claims_table(rows: dict[str, dict]) -> list[str]:
         for scale, c in scales:
             r = c.ratio(rows)
             if r is None and c.ours in rows and c.baseline in rows:  # benched with --no-measure
-                measured, verdict = f"not measured: no {c.metric} in {c.ours} or {c.baseline}", ""
+                lacking = [n for n in (c.ours, c.baseline) if field(rows[n], c.metric) is None]
+                measured, verdict = f"not measured: no {c.metric} in {' or '.join(lacking or [c.ours, c.baseline])}", ""
             elif r is None:
                 measured, verdict = f"missing results for {c.ours} or {c.baseline}", ""
             else:
