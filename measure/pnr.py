@@ -433,9 +433,8 @@ def xilinx_lut6(core: CoreBuild, work_dir: Path) -> dict:
 
 def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, seed: int, clock: str) -> dict:
     cells, rom_copies, synth_wall = _synthesize(core, work_dir, family)
-    usage = synth_usage(family, cells)
-    largest_dsps = DEVICES[family][-1].dsps
-    nodsp = 0 < largest_dsps < usage["dsps"]
+    largest = DEVICES[family][-1]
+    nodsp = 0 < largest.dsps < synth_usage(family, cells)["dsps"]
     if nodsp:
         # more multipliers than the largest part has DSP blocks (Bit Fusion's bricks): all of them in LUTs
         cells, rom_copies, more_wall = _synthesize(core, work_dir, family, nodsp=True)
@@ -448,7 +447,7 @@ def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, see
     versions = tool_versions(family)
     extra = {"io_ffs": io_ffs, "rom_copies": rom_copies, "synth_usage": usage, "synth_wall_s": round(synth_wall, 1),
              **({"nodsp": f"multipliers mapped to LUTs: the first synthesis needed more DSP blocks than the "
-                          f"{DEVICES[family][-1].name} has ({largest_dsps})"} if nodsp else {})}
+                          f"{largest.name} has ({largest.dsps})"} if nodsp else {})}
     dev, why = choose_device(family, usage)
     devices = DEVICES[family]
     while dev is not None:

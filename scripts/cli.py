@@ -49,7 +49,6 @@ GATE_MAPPING_MAX_MEMORY_BITS = 1 << 18
 # the first ENERGY_RUN_VECTORS only: the energy window needs at most II_WARMUP + 64 results (measure/energy.py),
 # and a waveform of 10,000 28x28 inferences at II 3,136 would hold 31 M cycles.
 WAVE_RUN_MAX_VECTORS = 1000
-ICE40_BRAM_BITS = 32 * 4096
 ENERGY_RUN_VECTORS = 80
 MAX_SEED = 2**32 - 1  # cocotb's random seed is a 32-bit value (its default is the time in seconds)
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
@@ -72,14 +71,11 @@ def results_path(out: Path, design: str, config: str, default_config: str) -> Pa
 
 def bench_one(design: str, config: str, args: argparse.Namespace, command: str) -> dict:
     from edgebench.designs.registry import get_design
-    from edgebench.golden.datasets import load_dataset
     from edgebench.tb.runner import simulate
 
     measure = not args.no_measure
     given = getattr(args, "given_model", None)  # GivenModel of --model, set by cmd_bench
-    n_test = len(load_dataset(args.dataset).x_test)
-    n_vectors = n_test if args.n is None else min(args.n, n_test)
-    wave_run = measure and n_vectors > WAVE_RUN_MAX_VECTORS  # energy from a second, short run with waves
+    wave_run = measure and args.n_vectors > WAVE_RUN_MAX_VECTORS  # energy from a second, short run with waves
     result = simulate(design, config, args.sim, dataset=args.dataset, n=args.n, seed=args.seed,
                       tests=("DatasetStreaming",), tag=_run_tag("bench", given), waves=measure and not wave_run)
     if given is not None and not given.loads:  # the design built its model some other way than modelfile.cached
@@ -144,7 +140,7 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     synth_dir = result.build_dir / "synth"
     rough = coarse(result.core, synth_dir)
     if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
-        return measure_large_core(result, record, rough, args)
+        return measure_large_core(result, record, rough, skip_pnr=args.no_pnr)
     area = synthesize(result.core, synth_dir, fpga=("ice40",))
     # synth_xilinx through measure/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
     area["xilinx"] = xilinx_lut6(result.core, result.build_dir / "xilinx")
@@ -168,7 +164,7 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
         **energy,
         **gate_out,
         **check,
-        **pnr_fields(result, record, skip=getattr(args, "no_pnr", False)),
+        **pnr_fields(result, record, skip=args.no_pnr),
         **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels")},
         "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
         # the logic-depth rule of thumb, kept only as a labelled fallback beside the P&R figure
@@ -198,10 +194,11 @@ def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", s
     }
 
 
-def measure_large_core(result: SimResult, record: TestRecord, rough: dict, args: argparse.Namespace) -> dict:
+def measure_large_core(result: SimResult, record: TestRecord, rough: dict, skip_pnr: bool) -> dict:
     """Tables too large to become gates (generic area, gate-level run): RTL energy from the coarse netlist and
     place and route, whose FPGA flow puts the tables in block RAM."""
     from edgebench.measure.energy import ENERGY_MODEL, rtl_energy, steady_window
+    from edgebench.measure.pnr import DEVICES
 
     synth_dir = result.build_dir / "synth"
     energy = rtl_energy(result.wave, result.core.toplevel, steady_window(record), synth_dir / "inferred.json",
@@ -209,14 +206,15 @@ def measure_large_core(result: SimResult, record: TestRecord, rough: dict, args:
     reason = (f"no gate-level cross-check: {rough['memory_bits']} memory bits (> {GATE_MAPPING_MAX_MEMORY_BITS}) "
               "are not mapped to gates")
     tqdm.write(f"warning: {result.core.design}/{result.core.config}: {reason}")
-    # iCE40HX8K: 32 block RAMs of 4 kbit; synth_ice40 alone took 13 min on 573 kbit of tables it could not hold
-    ice40 = (f"not attempted: {rough['memory_bits']} memory bits, more than the iCE40HX8K's block RAM "
-             f"({ICE40_BRAM_BITS}) and over the {GATE_MAPPING_MAX_MEMORY_BITS}-bit limit of the full flow")
+    # block RAMs of 4 kbit; synth_ice40 alone took 13 min on 573 kbit of tables the part could not hold
+    hx8k = DEVICES["ice40"][-1]
+    ice40 = (f"not attempted: {rough['memory_bits']} memory bits, more than the {hx8k.name}'s block RAM "
+             f"({hx8k.brams * 4096}) and over the {GATE_MAPPING_MAX_MEMORY_BITS}-bit limit of the full flow")
     return {
         **energy,
         "rtl_gate_energy_ratio": None,
         "energy_warnings": [reason],
-        **pnr_fields(result, record, ice40_skipped=ice40, skip=getattr(args, "no_pnr", False)),
+        **pnr_fields(result, record, ice40_skipped=ice40, skip=skip_pnr),
         "ffs": rough["ffs"],
         "memory_bits": rough["memory_bits"],
         "energy_model": ENERGY_MODEL,
@@ -309,6 +307,7 @@ def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
         # an error, not a silent cap: the results file would record `-n 100000` beside n = 360
         raise CliError(f"-n {args.n} exceeds the {n_test} test samples of dataset {args.dataset!r}: pass -n {n_test} "
                        "or less, or omit -n for the whole test split")
+    args.n_vectors = n_test if args.n is None else args.n  # what each job simulates (bench_one's wave-run choice)
     return jobs
 
 

@@ -609,7 +609,9 @@ class Settings:
     def n_long(self, ii: int) -> int:
         # bursts of back-pressure come about once per 64 IIs (at least every 1024 cycles): a cycle budget, not a
         # vector count, decides whether the long run sees them
-        return max(self.min_long, min(self.max_long, self.long_cycles // max(1, ii)))
+        from edgebench.tb.checks import vectors_for_cycles
+
+        return vectors_for_cycles(self.long_cycles, ii, self.min_long, self.max_long)
 
     def timeout(self, baseline_s: float) -> float:
         return self.timeout_factor * baseline_s + self.timeout_margin_s

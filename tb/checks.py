@@ -44,10 +44,15 @@ LONG_VECTORS = {"verilator": 10_000, "icarus": 300}
 ICARUS_LONG_CYCLES, LONG_MIN_VECTORS = 8192, 64
 
 
+def vectors_for_cycles(cycles: int, ii: int, lo: int, hi: int) -> int:
+    """Vectors that fill about `cycles` of a core with this II, held between lo and hi."""
+    return max(lo, min(hi, cycles // max(1, ii)))
+
+
 def long_vectors(sim: str, ii_bound: int) -> int:
     """Vectors of check_core's long run on `sim` for a core of this II bound."""
     n = LONG_VECTORS[sim]
-    return n if sim != "icarus" else max(min(n, LONG_MIN_VECTORS), min(n, ICARUS_LONG_CYCLES // max(1, ii_bound)))
+    return n if sim != "icarus" else vectors_for_cycles(ICARUS_LONG_CYCLES, ii_bound, min(n, LONG_MIN_VECTORS), n)
 
 
 def check_core(design: str, config: str, sim: str, seed: int, n: int = 40) -> SimResult:

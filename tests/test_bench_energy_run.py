@@ -39,7 +39,8 @@ def test_energy_from_a_short_wave_run(n: int, max_vectors: int, runs: list[tuple
     monkeypatch.setattr("edgebench.tb.runner.simulate", simulate)
     monkeypatch.setattr(cli, "measure_core", measure_core)
     monkeypatch.setattr(cli, "WAVE_RUN_MAX_VECTORS", max_vectors)
-    args = argparse.Namespace(no_measure=False, dataset="digits", n=n, sim="verilator", seed=1, out=tmp_path)
+    args = argparse.Namespace(no_measure=False, no_pnr=False, dataset="digits", n=n, n_vectors=n, sim="verilator",
+                              seed=1, out=tmp_path)
     row = cli.bench_one("bnn", "default", args, "edgebench bench")
     assert calls == runs
     # accuracy and cycles from the full run; energy from the run with waves
