@@ -666,6 +666,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edgebench.measure.pnr import PlaceRouteError
+    from edgebench.measure.rawsim import RawSimError
+    from edgebench.measure.synth import SynthesisError
     from edgebench.tb.runner import SimulationError
     from edgebench.tb.toolchain import ToolchainError
 
@@ -682,6 +685,11 @@ def main(argv: list[str] | None = None) -> int:
     except (EdgebenchError, ToolchainError, SimulationError, ValueError) as exc:
         print(f"edgebench: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    # A tool run that failed (Yosys, nextpnr, a raw simulator build): not the user's input, so exit 1, but one line
+    # naming the tool's log is all the user can act on; the traceback would only point into edgebench's wrapper.
+    except (SynthesisError, PlaceRouteError, RawSimError) as exc:
+        print(f"edgebench: error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # outside `bench` (which says what it kept): nothing was half-written
         print("edgebench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

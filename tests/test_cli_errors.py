@@ -331,6 +331,22 @@ def test_interrupt_before_any_design_finished(monkeypatch: pytest.MonkeyPatch, t
     assert json.loads((out / "bnn.json").read_text()) == _row("bnn")
 
 
+def test_failed_tool_run_is_one_line_naming_its_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # Yosys dying inside a measured bench (it did: a WebAssembly exception on a 2048-entry ULEEN) is reported as
+    # the tool's failure with its log, exit 1, not as a Python traceback
+    from edgebench.measure.synth import SynthesisError
+
+    def bench_one(design: str, config: str, args: object, command: str) -> dict:
+        raise SynthesisError("yosys coarse failed: thrown Wasm exception (log: build/x/coarse.log)")
+
+    monkeypatch.setattr(cli, "bench_one", bench_one)
+    code = cli.main(["bench", "--design", "bnn", "--no-measure", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == "edgebench: error: yosys coarse failed: thrown Wasm exception (log: build/x/coarse.log)\n"
+
+
 def test_summary_written_atomically(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Ctrl-C while summary.md is being written keeps the previous one whole (temporary file + rename)
     from edgebench.scripts import report

@@ -46,7 +46,10 @@ module uleen_engine #(
     localparam integer GP    = 1 << GCW;
     localparam integer AW    = UW + GCW + W;
 
-    reg [PW-1:0]  perm_rom [0:XP-1];
+    // mem2reg: Yosys' frontend turns this ROM into constant words, so its constant-address reads fold into wiring
+    // before any memory pass. As a memory, its XP read ports were merged into one word XP x PW bits wide, read XP
+    // times; at BTHOWeN-Medium's 2,352 inputs that exhausted Yosys' 4 GiB (WebAssembly) address space.
+    (* mem2reg *) reg [PW-1:0] perm_rom [0:XP-1];
     reg [W-1:0]   h3_rom   [0:K*N-1];
     reg [C-1:0]   tab_rom  [0:U*GP*E-1];
     reg [C-1:0]   mask_rom [0:U*GP-1];
