@@ -59,6 +59,8 @@ nextpnr was given):
   fits (True), target_mhz, seed, clock, io_ffs, rom_copies (read-port copies added by split_rom_read_ports),
   synth_usage (the counts choose_device judged: boundary flip-flops included), synth_wall_s.
 When it does not fit: {family, fits: False, reason, tool_versions, io_ffs, rom_copies, synth_usage, synth_wall_s}.
+When nextpnr ran past place_and_route's timeout_s: {family, device, fits: None, timed_out: True, reason,
+tool_versions, pnr_wall_s, io_ffs, rom_copies, synth_usage, synth_wall_s}.
 
 xilinx_lut6 runs the same synthesis for 7-series (`synth_xilinx -flatten -noiopad`, no place and route: nextpnr
 has no 7-series support here) and returns LUT/FF/BRAM counts, identical to measure/synth.py's xilinx entry except on
@@ -325,16 +327,23 @@ def critical_path(report: dict, clock: str = "clk") -> dict | None:
             "routing_ns": round(routing, 2), "logic_ns": round(total - routing, 2), "segments": len(segments)}
 
 
-def _nextpnr(family: str, dev: Device, netlist: Path, work_dir: Path, target: float, seed: int) -> tuple[int, str]:
+def _nextpnr(family: str, dev: Device, netlist: Path, work_dir: Path, target: float, seed: int,
+             timeout_s: float | None = None) -> tuple[int | None, str]:
+    """(return code, log); the code is None when the run was stopped after timeout_s seconds."""
     report = work_dir / f"{family}_report.json"
     report.unlink(missing_ok=True)
     cmd = [_tool_exe(f"yowasp-nextpnr-{family}"), dev.flag, "--package", dev.package, "--json", _rel(netlist),
            "--freq", f"{target:g}", "--seed", str(seed), "--report", _rel(report), "--timing-allow-fail"]
     cmd.append("--lpf-allow-unconstrained" if family == "ecp5" else "--pcf-allow-unconstrained")
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    log = proc.stdout + proc.stderr
+    rc: int | None
+    try:
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=timeout_s)
+        rc, log = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:  # run() has killed it (the YoWASP tool is that one process)
+        out = [b.decode(errors="replace") if isinstance(b, bytes) else (b or "") for b in (exc.stdout, exc.stderr)]
+        rc, log = None, "".join(out) + f"\n(stopped after {timeout_s:g} s: --pnr-timeout)\n"
     (work_dir / f"{family}_{dev.name}_nextpnr.log").write_text(" ".join(cmd) + "\n" + log)
-    return proc.returncode, log
+    return rc, log
 
 
 # nextpnr 0.11's verdicts that the netlist does not fit the device (HeAP placer: spreading / legalisation); any
@@ -353,15 +362,20 @@ def no_fit_reason(log: str, device: str) -> str | None:
 
 
 def place_and_route(core: CoreBuild, work_dir: Path, families: tuple[str, ...] = FAMILIES, *,
-                    target_mhz: dict[str, float] | None = None, seed: int = SEED, clock: str = "clk") -> dict:
-    """Synthesize, place and route `core` for each family; {family: figures} as the module docstring defines."""
+                    target_mhz: dict[str, float] | None = None, seed: int = SEED, clock: str = "clk",
+                    timeout_s: float | None = None) -> dict:
+    """Synthesize, place and route `core` for each family; {family: figures} as the module docstring defines.
+
+    timeout_s bounds each nextpnr run (synthesis is not bounded): a run stopped there gives {family, device,
+    fits: None, timed_out: True, reason, pnr_wall_s, ...} with the synthesis counts (synth_usage) it was given."""
     unknown = [f for f in families if f not in DEVICES]
     if unknown:
         raise ValueError(f"unknown FPGA family {unknown[0]!r}; supported: {', '.join(FAMILIES)}")
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     targets = TARGET_MHZ | (target_mhz or {})
-    return {family: _one_family(core, work_dir, family, targets[family], seed, clock) for family in families}
+    return {family: _one_family(core, work_dir, family, targets[family], seed, clock, timeout_s)
+            for family in families}
 
 
 # family: (Yosys script, the label where memory_libmap runs, the label after `begin`)
@@ -431,7 +445,8 @@ def xilinx_lut6(core: CoreBuild, work_dir: Path) -> dict:
     }
 
 
-def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, seed: int, clock: str) -> dict:
+def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, seed: int, clock: str,
+                timeout_s: float | None) -> dict:
     cells, rom_copies, synth_wall = _synthesize(core, work_dir, family)
     largest = DEVICES[family][-1]
     nodsp = 0 < largest.dsps < synth_usage(family, cells)["dsps"]
@@ -452,8 +467,13 @@ def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, see
     devices = DEVICES[family]
     while dev is not None:
         t0 = time.monotonic()
-        rc, log = _nextpnr(family, dev, pnr_in, work_dir, target, seed)
+        rc, log = _nextpnr(family, dev, pnr_in, work_dir, target, seed, timeout_s)
         wall = time.monotonic() - t0
+        if rc is None:  # not a verdict on the fit: a larger part would take longer still
+            return {"family": family, "device": dev.name, "fits": None, "timed_out": True,
+                    "reason": f"nextpnr-{family} did not finish on {dev.name} in {timeout_s / 60:g} min "
+                              "(--pnr-timeout); synth_usage holds the synthesized cell counts",
+                    "tool_versions": versions, "pnr_wall_s": round(wall, 1), **extra}
         if rc == 0:
             figures = _figures(family, dev, work_dir, log, io_ffs, cells, clock)
             return {"family": family, "device": dev.name, "package": dev.package, **figures,

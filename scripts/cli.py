@@ -140,7 +140,7 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     synth_dir = result.build_dir / "synth"
     rough = coarse(result.core, synth_dir)
     if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
-        return measure_large_core(result, record, rough, skip_pnr=args.no_pnr)
+        return measure_large_core(result, record, rough, skip_pnr=args.no_pnr, pnr_timeout_min=args.pnr_timeout)
     area = synthesize(result.core, synth_dir, fpga=("ice40",))
     # synth_xilinx through measure/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
     area["xilinx"] = xilinx_lut6(result.core, result.build_dir / "xilinx")
@@ -164,7 +164,7 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
         **energy,
         **gate_out,
         **check,
-        **pnr_fields(result, record, skip=args.no_pnr),
+        **pnr_fields(result, record, skip=args.no_pnr, timeout_min=args.pnr_timeout),
         **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels")},
         "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
         # the logic-depth rule of thumb, kept only as a labelled fallback beside the P&R figure
@@ -173,9 +173,11 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     }
 
 
-def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", skip: bool = False) -> dict:
+def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", skip: bool = False,
+               timeout_min: float | None = None) -> dict:
     """ECP5 and iCE40 place and route of the core, and its throughput at the ECP5 post-route Fmax.
-    ice40_skipped: why iCE40 is not attempted (then ECP5 only); skip: neither (--no-pnr)."""
+    ice40_skipped: why iCE40 is not attempted (then ECP5 only); skip: neither (--no-pnr); timeout_min: each
+    nextpnr run's limit (--pnr-timeout)."""
     from edgebench.measure.pnr import place_and_route
 
     if skip:
@@ -183,7 +185,7 @@ def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", s
         return {"fpga_pnr": {"family": "ecp5", **why}, "fpga_pnr_ice40": {"family": "ice40", **why},
                 "inferences_per_s_at_fmax": None}
     pnr = place_and_route(result.core, result.build_dir / "pnr", families=("ecp5",) if ice40_skipped else
-                          ("ecp5", "ice40"))
+                          ("ecp5", "ice40"), timeout_s=timeout_min * 60 if timeout_min else None)
     ecp5 = pnr.get("ecp5", {})
     fmax, ii = ecp5.get("fmax_mhz"), record.ii_cycles
     return {
@@ -194,7 +196,8 @@ def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", s
     }
 
 
-def measure_large_core(result: SimResult, record: TestRecord, rough: dict, skip_pnr: bool) -> dict:
+def measure_large_core(result: SimResult, record: TestRecord, rough: dict, skip_pnr: bool,
+                       pnr_timeout_min: float | None = None) -> dict:
     """Tables too large to become gates (generic area, gate-level run): RTL energy from the coarse netlist and
     place and route, whose FPGA flow puts the tables in block RAM."""
     from edgebench.measure.energy import ENERGY_MODEL, rtl_energy, steady_window
@@ -214,7 +217,7 @@ def measure_large_core(result: SimResult, record: TestRecord, rough: dict, skip_
         **energy,
         "rtl_gate_energy_ratio": None,
         "energy_warnings": [reason],
-        **pnr_fields(result, record, ice40_skipped=ice40, skip=skip_pnr),
+        **pnr_fields(result, record, ice40_skipped=ice40, skip=skip_pnr, timeout_min=pnr_timeout_min),
         "ffs": rough["ffs"],
         "memory_bits": rough["memory_bits"],
         "energy_model": ENERGY_MODEL,
@@ -289,6 +292,12 @@ def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     check_seed(args.seed)
     if args.n is not None and args.n < 1:
         raise CliError(f"-n must be >= 1 (test vectors to simulate), got {args.n}; omit -n for the whole test split")
+    if args.pnr_timeout is not None:
+        if not args.pnr_timeout > 0:
+            raise CliError(f"--pnr-timeout must be > 0 minutes, got {args.pnr_timeout:g}; omit it for no limit")
+        if args.no_pnr or args.no_measure:
+            raise CliError("--pnr-timeout limits place and route, which --no-pnr / --no-measure skip: pass one or "
+                           "the other")
     check_out_dir(args.out)
     if args.out.is_dir():  # the summary at the end reads every results file there: a malformed one fails now
         load_rows(args.out, skip=tuple(path.name for _, _, path in jobs))
@@ -577,6 +586,9 @@ def bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-pnr", action="store_true",
                    help="measure without place and route, its slowest step at 28x28 (nextpnr-ecp5 had not finished "
                         "a 24k-LUT core in 77 min): fpga_pnr records that it was skipped (default: place and route)")
+    p.add_argument("--pnr-timeout", type=float, default=None, metavar="MIN",
+                   help="stop each nextpnr run after MIN minutes and record that it did not finish, with the "
+                        "synthesized cell counts (default: no limit)")
     p.add_argument("--model", type=Path, default=None,
                    help="run the core with this model file instead of the trained and cached one: a file edgebench "
                         "wrote for the same design, configuration and dataset (a cached model, or `edgebench "

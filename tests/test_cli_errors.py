@@ -82,6 +82,8 @@ def test_bench_without_design_says_what_to_pass(capsys: pytest.CaptureFixture[st
                                             "pass -n 360 or less")),
     (["--design", "bnn", "--dataset", "mnist"], ("unknown dataset 'mnist'", "digits, fashion-mnist",
                                                   "MNIST-format IDX")),
+    (["--design", "bnn", "--pnr-timeout", "0"], ("--pnr-timeout must be > 0 minutes, got 0",)),
+    (["--design", "bnn", "--pnr-timeout", "5"], ("--pnr-timeout limits place and route",)),
 ])
 def test_bad_bench_option(args: list[str], fragments: tuple[str, ...], capsys: pytest.CaptureFixture[str],
                           tmp_path: Path) -> None:

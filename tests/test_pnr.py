@@ -71,6 +71,19 @@ def test_design_too_large_for_ice40_is_reported_not_placed(work_dir: Path, monke
     assert "nextpnr on iCE40HX8K" in forced["reason"] and "ICESTORM_LC" in forced["reason"], forced
 
 
+def test_timed_out_run_is_recorded_with_its_synthesis_counts(work_dir: Path) -> None:
+    # --pnr-timeout: nextpnr stopped before it finishes (a tenth of a second is less than its start-up) gives no
+    # figures and no fit verdict, only the part it was on, the limit and the synthesized counts
+    res = pnr.place_and_route(_fixture_core("pnr_counter", W=12), work_dir, ("ecp5",), timeout_s=0.1)["ecp5"]
+    assert res["fits"] is None and res["timed_out"] is True, res
+    assert res["device"] == "LFE5U-25F"
+    assert res["reason"].startswith("nextpnr-ecp5 did not finish on LFE5U-25F in 0.00166667 min"), res
+    assert "luts" not in res and "fmax_mhz" not in res
+    assert res["synth_usage"]["ffs"] == 12 + res["io_ffs"]
+    assert res["pnr_wall_s"] < 30
+    assert "stopped after 0.1 s" in (work_dir / "ecp5_LFE5U-25F_nextpnr.log").read_text()
+
+
 def _ecp5(luts: int = 0, ffs: int = 0, brams: int = 0, dsps: int = 0) -> dict[str, int]:
     return {"luts": luts, "ffs": ffs, "brams": brams, "dsps": dsps}
 
