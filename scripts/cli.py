@@ -71,6 +71,7 @@ def results_path(out: Path, design: str, config: str, default_config: str) -> Pa
 
 def bench_one(design: str, config: str, args: argparse.Namespace, command: str) -> dict:
     from edgebench.designs.registry import get_design
+    from edgebench.tb.builds import build_seconds
     from edgebench.tb.runner import simulate
 
     measure = not args.no_measure
@@ -101,6 +102,8 @@ def bench_one(design: str, config: str, args: argparse.Namespace, command: str) 
         "inferences_per_s": round(REFERENCE_CLOCK_MHZ * 1e6 / ii, 1) if ii else None,
         "sim_wall_s": result.sim_wall_s,
         "build_wall_s": result.build_wall_s,
+        # what the simulator build cost when it was made: build_wall_s is ~0 when this run reused it
+        "simulator_build_s": build_seconds(result.exe_dir) if result.exe_dir else result.build_wall_s,
         "cocotb_tests_failed": result.failed,
         "seed": args.seed,
         "tool_versions": result.tool_versions,
@@ -290,8 +293,9 @@ def plan_bench(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
                            "or all (see `edgebench list`)")
         jobs += [(name, c, results_path(args.out, name, c, design.default_config)) for c in configs]
     check_seed(args.seed)
-    if args.n is not None and args.n < 1:
-        raise CliError(f"-n must be >= 1 (test vectors to simulate), got {args.n}; omit -n for the whole test split")
+    if args.n is not None and args.n < 2:  # the II is measured between consecutive results
+        raise CliError(f"-n must be >= 2 (test vectors to simulate; the II needs two results), got {args.n}; "
+                       "omit -n for the whole test split")
     if args.pnr_timeout is not None:
         if not args.pnr_timeout > 0:
             raise CliError(f"--pnr-timeout must be > 0 minutes, got {args.pnr_timeout:g}; omit it for no limit")
@@ -577,7 +581,7 @@ def bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default="digits",
                    help="digits, fashion-mnist, or a directory of MNIST-format IDX files (default: %(default)s)")
     p.add_argument("-n", type=int, default=None,
-                   help="test vectors to simulate, 1 to the test split's size (default: the whole test split)")
+                   help="test vectors to simulate, 2 to the test split's size (default: the whole test split)")
     p.add_argument("--seed", type=int, default=1, help=f"seed for random choices, 0..{MAX_SEED} (default: %(default)s)")
     p.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: %(default)s)")
     p.add_argument("--no-measure", action="store_true",

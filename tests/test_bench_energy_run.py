@@ -16,7 +16,7 @@ def _fake_run(n: int, waves: bool, tag: str) -> SimpleNamespace:
     core = SimpleNamespace(ii_bound=4, config_info={})
     return SimpleNamespace(records={"DatasetStreaming": record}, n_dataset=n, golden_accuracy=1.0, core=core,
                            sim_wall_s=0.1, build_wall_s=0.1, failed=0, tool_versions={}, build_dir=Path(tag),
-                           waves=waves)
+                           exe_dir=None, waves=waves)
 
 
 @pytest.mark.parametrize(("n", "max_vectors", "runs"), [

@@ -86,6 +86,11 @@ def test_given_file_is_used_and_recorded(uleen_file: Path, empty_cache: Path, tm
     assert row["model_file"] == {"path": str(uleen_file.absolute()), "sha256": modelfile.file_sha256(uleen_file)}
     assert row["config_info"]["model_info"]["marker"] == "given by --model", "the run used another model"
     assert row["mismatches"] == 0 and row["cocotb_tests_failed"] == 0
+    # the build's own cost, also when a run reuses it (then build_wall_s is only the check that it is current)
+    code, err = run(bench("single", uleen_file, out, "--sim", "icarus", "-n", "3"), capsys)
+    again = json.loads((out / "uleen-single.json").read_text())
+    assert code == 0 and again["n"] == 3, err
+    assert row["simulator_build_s"] > 0 and again["simulator_build_s"] == row["simulator_build_s"], (row, again)
     assert f"--model {uleen_file}" in row["command"]
     assert not list(empty_cache.iterdir()), "a --model run wrote to the model cache"
 
