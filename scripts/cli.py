@@ -43,7 +43,7 @@ GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: e
 # 7-series: no NAND2 area, no gate-level run, ECP5 place and route only; RTL energy is measured as for every core.
 # Measured on BTHOWeN-Small (573 kbit of tables): Yosys' generic mapping 9 min, synth_ice40 13 min (for a part
 # with 128 kbit of block RAM it cannot fit), synth_xilinx 4 min, and the gate-level run of 86 vectors did not
-# finish in 17 min. The largest digits core (uleen, 159 kbit) stays below and keeps the full flow.
+# finish in 17 min. The largest digits core (uleen, 145 kbit) stays below and keeps the full flow.
 GATE_MAPPING_MAX_MEMORY_BITS = 1 << 18
 # A run of more vectors than this simulates them without waves (accuracy, II) and dumps waves in a second run of
 # the first ENERGY_RUN_VECTORS only: the energy window needs at most II_WARMUP + 64 results (measure/energy.py),
