@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
 # Above this many memory bits a design's tables are not mapped to generic gates and not synthesized for iCE40 or
 # 7-series: no NAND2 area, no gate-level run, ECP5 place and route only; RTL energy is measured as for every core.
-# Measured on BTHOWeN-Small (573 kbit of tables): Yosys' generic mapping 9 min, synth_ice40 13 min (for a part
-# with 128 kbit of block RAM it cannot fit), synth_xilinx 4 min, and the gate-level run of 86 vectors did not
-# finish in 17 min. The largest digits core (uleen, 145 kbit) stays below and keeps the full flow.
+# Measured on BTHOWeN-Small (821 kbit of tables): Yosys' generic mapping 9 min, synth_ice40 13 min (for a part with
+# 128 kbit of block RAM it cannot fit), synth_xilinx 4 min, and the gate-level run of 86 vectors did not finish in
+# 17 min. The largest digits core (uleen, 145 kbit) stays below and keeps the full flow.
 GATE_MAPPING_MAX_MEMORY_BITS = 1 << 18
 # A run of more vectors than this simulates them without waves (accuracy, II) and dumps waves in a second run of
 # the first ENERGY_RUN_VECTORS only: the energy window needs at most II_WARMUP + 64 results (measure/energy.py),
@@ -212,7 +212,7 @@ def measure_large_core(result: SimResult, record: TestRecord, rough: dict, skip_
     reason = (f"no gate-level cross-check: {rough['memory_bits']} memory bits (> {GATE_MAPPING_MAX_MEMORY_BITS}) "
               "are not mapped to gates")
     tqdm.write(f"warning: {result.core.design}/{result.core.config}: {reason}")
-    # block RAMs of 4 kbit; synth_ice40 alone took 13 min on 573 kbit of tables the part could not hold
+    # block RAMs of 4 kbit; synth_ice40 alone took 13 min on BTHOWeN-Small's tables the part could not hold
     hx8k = DEVICES["ice40"][-1]
     ice40 = (f"not attempted: {rough['memory_bits']} memory bits, more than the {hx8k.name}'s block RAM "
              f"({hx8k.brams * 4096}) and over the {GATE_MAPPING_MAX_MEMORY_BITS}-bit limit of the full flow")
