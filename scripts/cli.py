@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: every cell is an event)
 # Above this many memory bits a design's tables are not mapped to generic gates and not synthesized for iCE40 or
 # 7-series: no NAND2 area, no gate-level run, ECP5 place and route only; RTL energy is measured as for every core.
-# Measured on BTHOWeN-Small (821 kbit of tables): Yosys' generic mapping 9 min, synth_ice40 13 min (for a part with
+# Measured on BTHOWeN-Small (over 800 kbit of tables): Yosys' generic mapping 9 min, synth_ice40 13 min (for a part with
 # 128 kbit of block RAM it cannot fit), synth_xilinx 4 min, and the gate-level run of 86 vectors did not finish in
 # 17 min. The largest digits core (uleen, 145 kbit) stays below and keeps the full flow.
 GATE_MAPPING_MAX_MEMORY_BITS = 1 << 18
