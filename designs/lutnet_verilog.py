@@ -5,10 +5,11 @@ interface (rtl/README.md):
   stream_deserializer -> layer 0 (logic) -> lutnet_pipe_reg -> layer 1 (logic) -> lutnet_pipe_reg -> ...
   -> last layer (logic, class scores) -> argmax_output.
 Every synapse is a hard-wired K-input truth table (a constant indexed by its K address bits; the address of
-synapse i is shared by all neurons of the layer, as the connection map is); each neuron is a popcount of its
-LUT outputs compared with a constant threshold. Simplifications that keep the circuit equal to
-golden/lutnet.forward: an all-zero table (pruned synapse) is left out, an all-one table is the constant 1,
-T = 0 is the constant 1 and a threshold above the neuron's number of LUTs is the constant 0.
+synapse i is shared by all neurons of the layer, as the connection map is); each neuron is a popcount (an
+instance of rtl/lutnet/lutnet_popcount.v) of its LUT outputs compared with a constant threshold.
+Simplifications that keep the circuit equal to golden/lutnet.forward: an all-zero table (pruned synapse) is
+left out, an all-one table is the constant 1, T = 0 is the constant 1 and a threshold above the neuron's number
+of LUTs is the constant 0.
 One inference per input vector, fully parallel: II = ceil(IN_BITS / BUS_WIDTH) (the input bus).
 """
 
@@ -34,6 +35,15 @@ def _hex(bits: np.ndarray) -> str:
     return f"{width}'h{value:0{-(-width // 4)}x}"
 
 
+def _popcount(lines: list[str], p: str, h: int, n: int, width: int) -> str:
+    """Declare neuron h's popcount of its n LUT outputs `{p}_n{h}`; returns the count's wire.
+    An instance, not a function: rtl/lutnet/lutnet_popcount.v says why."""
+    count = f"{p}_c{h}"
+    lines.append(f"    wire [{width - 1}:0] {count};")
+    lines.append(f"    lutnet_popcount #(.N({n}), .W({width})) u_{p}_pc{h} (.bits({p}_n{h}), .count({count}));")
+    return count
+
+
 def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -> None:
     """Logic of one layer: input vector wire `x`, output wire `out` (declared here)."""
     tables, conn = model.tables[layer], model.conns[layer]
@@ -57,13 +67,6 @@ def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -
     for i in used_syn.tolist():
         addr = ", ".join(f"{x}[{conn[i, j]}]" for j in reversed(range(k)))
         lines.append(f"    wire [{k - 1}:0] {p}_a{i} = {{{addr}}};")
-    lines.append(f"    function automatic [{pc_w - 1}:0] {p}_popcount(input [{m_max - 1}:0] b);")
-    lines.append("        integer j;")
-    lines.append("        begin")
-    lines.append(f"            {p}_popcount = {pc_w}'d0;")
-    lines.append(f"            for (j = 0; j < {m_max}; j = j + 1) {p}_popcount = {p}_popcount + {pc_w}'(b[j]);")
-    lines.append("        end")
-    lines.append("    endfunction")
     score_w = _clog2(mw + 2)
     width = mh * score_w if last else mh
     lines.append(f"    wire [{width - 1}:0] {out};")
@@ -83,7 +86,8 @@ def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -
         vec = "{" + ", ".join(terms) + "}" if n_terms else f"{m_max}'d0"
         lines.append(f"    wire [{m_max - 1}:0] {p}_n{h} = {vec};")
         if last:
-            lines.append(f"    assign {out}[{h * score_w} +: {score_w}] = {score_w}'({p}_popcount({p}_n{h}));")
+            score = _popcount(lines, p, h, m_max, pc_w)
+            lines.append(f"    assign {out}[{h * score_w} +: {score_w}] = {score_w}'({score});")
         else:
             t = int(model.thresholds[layer][h])
             if t == 0:
@@ -92,7 +96,7 @@ def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -
                 expr = "1'b0"
                 lines.append(f"    wire unused_{p}_n{h} = &{{1'b0, {p}_n{h}}};")
             else:
-                expr = f"({p}_popcount({p}_n{h}) >= {pc_w}'d{t})"
+                expr = f"({_popcount(lines, p, h, m_max, pc_w)} >= {pc_w}'d{t})"
             if t == 0:
                 lines.append(f"    wire unused_{p}_n{h} = &{{1'b0, {p}_n{h}}};")
             lines.append(f"    assign {out}[{h}] = {expr};")
