@@ -60,7 +60,10 @@ nextpnr was given):
   synth_usage (the counts choose_device judged: boundary flip-flops included), synth_wall_s.
 When it does not fit: {family, fits: False, reason, tool_versions, io_ffs, rom_copies, synth_usage, synth_wall_s}.
 When nextpnr ran past place_and_route's timeout_s: {family, device, fits: None, timed_out: True, reason,
-tool_versions, pnr_wall_s, io_ffs, rom_copies, synth_usage, synth_wall_s}.
+tool_versions, pnr_wall_s, io_ffs, rom_copies, synth_usage, synth_wall_s}, and, when the run got past packing,
+luts, ffs, brams, dsps, lut_util_pct, logic_cells (as above) from the "Device utilisation" table nextpnr prints
+after packing, with fmax_mhz None. Placement and routing do not add or remove cells: on the three 28x28 cores
+that finished, the packed table equals the post-route report in every one of these counts.
 
 xilinx_lut6 runs the same synthesis for 7-series (`synth_xilinx -flatten -noiopad`, no place and route: nextpnr
 has no 7-series support here) and returns LUT/FF/BRAM counts, identical to measure/synth.py's xilinx entry except on
@@ -470,9 +473,13 @@ def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, see
         rc, log = _nextpnr(family, dev, pnr_in, work_dir, target, seed, timeout_s)
         wall = time.monotonic() - t0
         if rc is None:  # not a verdict on the fit: a larger part would take longer still
+            packed = _utilisation(family, log_utilisation(log), log, io_ffs, cells) if _UTIL_LINE.search(log) else {}
             return {"family": family, "device": dev.name, "fits": None, "timed_out": True,
                     "reason": f"nextpnr-{family} did not finish on {dev.name} in {timeout_s / 60:g} min "
-                              "(--pnr-timeout); synth_usage holds the synthesized cell counts",
+                              "(--pnr-timeout): " + ("cell counts as packed, no Fmax" if packed else
+                                                     "stopped before packing; synth_usage holds the synthesized "
+                                                     "cell counts"),
+                    **packed, **({"fmax_mhz": None} if packed else {}),
                     "tool_versions": versions, "pnr_wall_s": round(wall, 1), **extra}
         if rc == 0:
             figures = _figures(family, dev, work_dir, log, io_ffs, cells, clock)
@@ -489,10 +496,31 @@ def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, see
     return {"family": family, "fits": False, "reason": why, "tool_versions": versions, **extra}
 
 
+def log_utilisation(log: str) -> dict[str, dict[str, int]]:
+    """nextpnr's "Device utilisation" table, printed after packing, in the --report JSON's shape:
+    {bel type: {"used", "available"}} (the first table when the log holds more than one)."""
+    util: dict[str, dict[str, int]] = {}
+    for kind, used, avail in _UTIL_LINE.findall(log):
+        if kind in util:
+            break
+        util[kind] = {"used": int(used), "available": int(avail)}
+    return util
+
+
 def _figures(family: str, dev: Device, work_dir: Path, log: str, io_ffs: int, cells: dict[str, int],
              clock: str) -> dict:
     report = json.loads((work_dir / f"{family}_report.json").read_text())
     fmax, util = parse_report(report, clock)
+    u = _utilisation(family, util, log, io_ffs, cells)
+    return {**{k: u[k] for k in ("luts", "ffs", "brams", "dsps")},
+            "fmax_mhz": round(fmax, 1) if fmax is not None else None,
+            "lut_util_pct": u["lut_util_pct"], "logic_cells": u["logic_cells"],
+            "critical_path": critical_path(report, clock)}
+
+
+def _utilisation(family: str, util: dict[str, dict[str, int]], log: str, io_ffs: int,
+                 cells: dict[str, int]) -> dict:
+    """luts, ffs, brams, dsps, lut_util_pct, logic_cells from a utilisation table (report or packer log)."""
 
     def used(kind: str) -> int:
         return int(util.get(kind, {}).get("used", 0))
@@ -509,10 +537,5 @@ def _figures(family: str, dev: Device, work_dir: Path, log: str, io_ffs: int, ce
         luts = logic_cells - ff_only
         ffs = sum(v for k, v in cells.items() if k.startswith("SB_DFF"))
         brams, dsps = used("ICESTORM_RAM"), used("ICESTORM_DSP")
-    return {
-        "luts": luts, "ffs": ffs, "brams": brams, "dsps": dsps,
-        "fmax_mhz": round(fmax, 1) if fmax is not None else None,
-        "lut_util_pct": round(100.0 * luts / sites, 2),
-        "logic_cells": logic_cells,
-        "critical_path": critical_path(report, clock),
-    }
+    return {"luts": luts, "ffs": ffs, "brams": brams, "dsps": dsps, "lut_util_pct": round(100.0 * luts / sites, 2),
+            "logic_cells": logic_cells}

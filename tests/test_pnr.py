@@ -84,6 +84,41 @@ def test_timed_out_run_is_recorded_with_its_synthesis_counts(work_dir: Path) -> 
     assert "stopped after 0.1 s" in (work_dir / "ecp5_LFE5U-25F_nextpnr.log").read_text()
 
 
+# nextpnr-ecp5's table after packing, as BTHOWeN-Small's 28x28 run printed it (shortened)
+_PACKED_LOG = """Info: Device utilisation:
+Info: \t          TRELLIS_IO:       3/    197     1%
+Info: \t              DP16KD:      47/     56    83%
+Info: \t          MULT18X18D:       1/     28     3%
+Info: \t          TRELLIS_FF:    5173/  24288    21%
+Info: \t        TRELLIS_COMB:    9720/  24288    40%
+Info: \t        TRELLIS_RAMW:       0/   3036     0%
+
+Info: Placed 0 cells based on constraints.
+"""
+
+
+def test_timed_out_run_past_packing_keeps_the_packed_counts(work_dir: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # a run stopped after packing has the device's counts (placement and routing add no cells), but no Fmax
+    monkeypatch.setattr(pnr, "_nextpnr", lambda *a, **k: (None, _PACKED_LOG + "Info: Routing..\n"))
+    res = pnr.place_and_route(_fixture_core("pnr_counter", W=12), work_dir, ("ecp5",), timeout_s=60)["ecp5"]
+    assert res["fits"] is None and res["timed_out"] is True, res
+    assert res["reason"] == "nextpnr-ecp5 did not finish on LFE5U-25F in 1 min (--pnr-timeout): cell counts as " \
+                            "packed, no Fmax", res
+    assert (res["luts"], res["brams"], res["dsps"], res["fmax_mhz"]) == (9720, 47, 1, None)
+    assert res["ffs"] == 5173 - res["io_ffs"]
+    assert res["lut_util_pct"] == 40.02  # 9720 / 24288
+    assert res["logic_cells"] == 9720
+
+
+def test_log_utilisation_reads_the_first_table() -> None:
+    util = pnr.log_utilisation(_PACKED_LOG + _PACKED_LOG.replace("9720", "1"))
+    assert util["TRELLIS_COMB"] == {"used": 9720, "available": 24288}
+    assert util["DP16KD"] == {"used": 47, "available": 56}
+    assert len(util) == 6
+    assert pnr.log_utilisation("Info: Packing IOs..\n") == {}
+
+
 def _ecp5(luts: int = 0, ffs: int = 0, brams: int = 0, dsps: int = 0) -> dict[str, int]:
     return {"luts": luts, "ffs": ffs, "brams": brams, "dsps": dsps}
 
