@@ -64,9 +64,12 @@ def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -
     unused = [i for i in range(mw) if i not in used_inputs]
     if unused:
         lines.append(f"    wire unused_{p} = &{{1'b0, " + ", ".join(f"{x}[{i}]" for i in unused) + "};")
+    v = 1 << k
     for i in used_syn.tolist():
         addr = ", ".join(f"{x}[{conn[i, j]}]" for j in reversed(range(k)))
         lines.append(f"    wire [{k - 1}:0] {p}_a{i} = {{{addr}}};")
+        # one-hot decode of the address, shared by every neuron's LUT on this synapse
+        lines.append(f"    wire [{v - 1}:0] {p}_d{i} = {v}'d1 << {p}_a{i};")
     score_w = _clog2(mw + 2)
     width = mh * score_w if last else mh
     lines.append(f"    wire [{width - 1}:0] {out};")
@@ -76,10 +79,12 @@ def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -
             if one[h, i]:
                 terms.append("1'b1")
             else:
-                # the truth table shifted by the address, bit 0: a plain expression. With a function call per
-                # LUT (`lut(tt, a)`) Yosys' frontend took 17 s on the digits k4 circuit (2.4 s now) and had not
-                # finished the 28x28 SFC's 54k LUTs after 19 min
-                terms.append(f"1'({_hex(tables[h, i])} >> {p}_a{i})")
+                # the truth table ANDed with the decoded address, OR-reduced: a plain expression. With a function
+                # call per LUT (`lut(tt, a)`) Yosys' frontend took 17 s on the digits k4 circuit (2.4 s without)
+                # and had not finished the 28x28 SFC's 54k LUTs after 19 min. As `tt >> a` the frontend was
+                # fast, but generic synthesis specialises the shifter once per distinct constant and ran out of
+                # WebAssembly memory on the SFC's 34k distinct tables; `1 << a` is one constant for all.
+                terms.append(f"|({_hex(tables[h, i])} & {p}_d{i})")
         n_terms = len(terms)
         if n_terms < m_max:
             terms.append(f"{m_max - n_terms}'d0")

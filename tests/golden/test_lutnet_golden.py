@@ -170,7 +170,7 @@ def test_generated_verilog_names_every_live_lut(seed: int) -> None:
     text = lutnet_verilog.unrolled_verilog(model, 8)
     assert text.count("module lutnet_unrolled_top") == 1
     live = sum(int((t.any(2) & ~t.all(2)).sum()) for t in model.tables)
-    assert len(re.findall(r"1'\(16'h[0-9a-f]+ >> ", text)) == live
+    assert len(re.findall(r"\|\(16'h[0-9a-f]+ & l\d+_d\d+\)", text)) == live
 
 
 # --------------------------------------------------------------------------------------------- model file
