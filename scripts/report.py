@@ -414,8 +414,9 @@ def summary_lines(rows: dict[str, dict], runs: dict[str, dict], pngs: list[Path]
         f"window, weighted by net class, plus memory accesses ({MEMORY_MODEL}); `datapath` leaves memories out; "
         "`gate` is the Yosys generic-cell netlist simulated on the first test vectors (memories as logic), and "
         "RTL/gate compares it with the RTL estimate when memories are modelled as logic too. P&R: `synth_ecp5` + "
-        "nextpnr-ecp5 on the smallest ECP5 part that holds the design, post-route fmax of `clk`. LUT6: "
-        "`synth_xilinx` (no place and route).",
+        "nextpnr-ecp5 on the smallest ECP5 part that holds the design, post-route fmax of `clk`; a part with "
+        "counts and no fmax: nextpnr was stopped by `--pnr-timeout` after packing, and the counts are as packed "
+        "(placement and routing add no cells). LUT6: `synth_xilinx` (no place and route).",
         "",
         *_table({k: v for k, v in rows.items() if v.get("energy_pj_per_inf")}, MEASURE_COLUMNS),
     ]
