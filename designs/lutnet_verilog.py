@@ -64,7 +64,6 @@ def _layer(lines: list[str], model: LutnetModel, layer: int, x: str, out: str) -
     unused = [i for i in range(mw) if i not in used_inputs]
     if unused:
         lines.append(f"    wire unused_{p} = &{{1'b0, " + ", ".join(f"{x}[{i}]" for i in unused) + "};")
-    v = 1 << k
     for i in used_syn.tolist():
         addr = ", ".join(f"{x}[{conn[i, j]}]" for j in reversed(range(k)))
         lines.append(f"    wire [{k - 1}:0] {p}_a{i} = {{{addr}}};")

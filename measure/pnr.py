@@ -473,7 +473,8 @@ def _one_family(core: CoreBuild, work_dir: Path, family: str, target: float, see
         rc, log = _nextpnr(family, dev, pnr_in, work_dir, target, seed, timeout_s)
         wall = time.monotonic() - t0
         if rc is None:  # not a verdict on the fit: a larger part would take longer still
-            packed = _utilisation(family, log_utilisation(log), log, io_ffs, cells) if _UTIL_LINE.search(log) else {}
+            util = log_utilisation(log)  # empty when nextpnr was stopped before packing
+            packed = _utilisation(family, util, log, io_ffs, cells) if util else {}
             return {"family": family, "device": dev.name, "fits": None, "timed_out": True,
                     "reason": f"nextpnr-{family} did not finish on {dev.name} in {timeout_s / 60:g} min "
                               "(--pnr-timeout): " + ("cell counts as packed, no Fmax" if packed else
