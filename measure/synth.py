@@ -169,13 +169,7 @@ def synthesize(core: CoreBuild, work_dir: Path, fpga: tuple[str, ...] = ("ice40"
     if unknown:
         out["cells_without_area"] = unknown
     if "ice40" in fpga:
-        _run(read + [f"synth_ice40 -flatten -top {core.toplevel}", f"tee -q -o {rel}/ice40_stat.json stat -json"],
-             work_dir, "ice40")
-        ice = _cells(work_dir / "ice40_stat.json")
-        out["luts"] = ice.get("SB_LUT4", 0)
-        out["ice40"] = {"lut4": ice.get("SB_LUT4", 0), "carry": ice.get("SB_CARRY", 0),
-                        "ffs": sum(v for k, v in ice.items() if k.startswith("SB_DFF")),
-                        "bram_4k": ice.get("SB_RAM40_4K", 0)}
+        out |= synthesize_ice40(core, work_dir)
     if "xilinx" in fpga:
         _run(read + [f"synth_xilinx -flatten -noiopad -top {core.toplevel}",
                      f"tee -q -o {rel}/xilinx_stat.json stat -json"], work_dir, "xilinx")
@@ -187,3 +181,15 @@ def synthesize(core: CoreBuild, work_dir: Path, fpga: tuple[str, ...] = ("ice40"
             "lutram": sum(v for k, v in xil.items() if k.startswith(("RAM32", "RAM64", "RAM128", "RAM256"))),
         }
     return out
+
+
+def synthesize_ice40(core: CoreBuild, work_dir: Path) -> dict:
+    """`synth_ice40` cell counts: the `luts` and `ice40` fields of the results file."""
+    rel = _rel(work_dir)
+    _run(_read_script(core) + [f"synth_ice40 -flatten -top {core.toplevel}",
+                               f"tee -q -o {rel}/ice40_stat.json stat -json"], work_dir, "ice40")
+    ice = _cells(work_dir / "ice40_stat.json")
+    return {"luts": ice.get("SB_LUT4", 0),
+            "ice40": {"lut4": ice.get("SB_LUT4", 0), "carry": ice.get("SB_CARRY", 0),
+                      "ffs": sum(v for k, v in ice.items() if k.startswith("SB_DFF")),
+                      "bram_4k": ice.get("SB_RAM40_4K", 0)}}

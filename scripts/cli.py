@@ -45,6 +45,11 @@ GATE_LEVEL_N = 24  # vectors simulated on the synthesized netlist (it is slow: e
 # 128 kbit of block RAM it cannot fit), synth_xilinx 4 min, and the gate-level run of 86 vectors did not finish in
 # 17 min. The largest digits core (uleen, 145 kbit) stays below and keeps the full flow.
 GATE_MAPPING_MAX_MEMORY_BITS = 1 << 18
+# iCE40 synthesis and place and route are not attempted for a netlist of more generic gates than this many per
+# logic cell of the iCE40HX8K. The digits cores map at 2.3 to 3.5 gates per LUT4 (uleen 44,105 gates -> 18,740 LUT4,
+# lutnet-unrolled 21,828 -> 6,324), so above 8 a core needs more than twice the part; synth_ice40 on the 28x28
+# unrolled LUTNet (384,612 gates) was still in ABC9 after 17 min, for a part it could never fit.
+ICE40_MAX_GATES_PER_CELL = 8
 # A run of more vectors than this simulates them without waves (accuracy, II) and dumps waves in a second run of
 # the first ENERGY_RUN_VECTORS only: the energy window needs at most II_WARMUP + 64 results (measure/energy.py),
 # and a waveform of 10,000 28x28 inferences at II 3,136 would hold 31 M cycles.
@@ -137,14 +142,19 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     """Area, place and route, toggle energy with the memory-bank model, and the gate-level cross-check."""
     from edgebench.measure.energy import ENERGY_MODEL, cross_check, gate_energy, rtl_energy, steady_window
     from edgebench.measure.pnr import xilinx_lut6
-    from edgebench.measure.synth import coarse, synthesize
+    from edgebench.measure.synth import coarse, synthesize, synthesize_ice40
     from edgebench.tb.runner import simulate
 
     synth_dir = result.build_dir / "synth"
     rough = coarse(result.core, synth_dir)
     if rough["memory_bits"] > GATE_MAPPING_MAX_MEMORY_BITS:
         return measure_large_core(result, record, rough, skip_pnr=args.no_pnr, pnr_timeout_min=args.pnr_timeout)
-    area = synthesize(result.core, synth_dir, fpga=("ice40",))
+    area = synthesize(result.core, synth_dir, fpga=())
+    ice40_skipped = ice40_out_of_reach(area["cells"])
+    if ice40_skipped:
+        tqdm.write(f"note: {result.core.design}/{result.core.config}: iCE40 {ice40_skipped}")
+    else:
+        area |= synthesize_ice40(result.core, synth_dir)
     # synth_xilinx through measure/pnr.py, which splits many-port ROMs that Yosys' wasm build cannot map
     area["xilinx"] = xilinx_lut6(result.core, result.build_dir / "xilinx")
     energy = rtl_energy(result.wave, result.core.toplevel, steady_window(record), synth_dir / "inferred.json",
@@ -167,13 +177,25 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
         **energy,
         **gate_out,
         **check,
-        **pnr_fields(result, record, skip=args.no_pnr, timeout_min=args.pnr_timeout),
-        **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels")},
+        **pnr_fields(result, record, ice40_skipped=ice40_skipped, skip=args.no_pnr, timeout_min=args.pnr_timeout),
+        **{k: area[k] for k in ("cells", "nand2_eq", "ffs", "memory_bits", "luts", "logic_levels") if k in area},
         "fpga": {k: area[k] for k in ("ice40", "xilinx") if k in area},
         # the logic-depth rule of thumb, kept only as a labelled fallback beside the P&R figure
         "est_fmax_mhz_logic_depth_fallback": area["est_fmax_mhz"],
         "energy_model": ENERGY_MODEL,
     }
+
+
+def ice40_out_of_reach(gates: int) -> str:
+    """Why iCE40 synthesis and place and route are not attempted for a generic netlist of this many gates, or ""."""
+    from edgebench.measure.pnr import DEVICES
+
+    hx8k = DEVICES["ice40"][-1]
+    limit = ICE40_MAX_GATES_PER_CELL * hx8k.luts
+    if gates <= limit:
+        return ""
+    return (f"not attempted: {gates} generic gates, more than {limit} ({ICE40_MAX_GATES_PER_CELL} per logic cell of "
+            f"the {hx8k.name}, whose {hx8k.luts} cells such a netlist would overflow)")
 
 
 def pnr_fields(result: SimResult, record: TestRecord, ice40_skipped: str = "", skip: bool = False,

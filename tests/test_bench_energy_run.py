@@ -56,3 +56,25 @@ def test_no_pnr_records_the_skip_without_running_nextpnr(monkeypatch: pytest.Mon
     fields = cli.pnr_fields(SimpleNamespace(), SimpleNamespace(ii_cycles=4.0), skip=True)
     assert fields["fpga_pnr"]["fits"] is None and "--no-pnr" in fields["fpga_pnr"]["reason"]
     assert fields["fpga_pnr_ice40"]["fits"] is None and fields["inferences_per_s_at_fmax"] is None
+
+
+def test_ice40_is_not_attempted_for_a_netlist_far_beyond_the_hx8k() -> None:
+    limit = cli.ICE40_MAX_GATES_PER_CELL * 7680  # the iCE40HX8K's logic cells
+    assert cli.ice40_out_of_reach(limit) == ""
+    why = cli.ice40_out_of_reach(limit + 1)
+    assert why.startswith(f"not attempted: {limit + 1} generic gates") and "iCE40HX8K" in why, why
+
+
+def test_a_skipped_ice40_is_recorded_and_only_ecp5_is_placed(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, ...]] = []
+
+    def place_and_route(_core: object, _work: Path, families: tuple[str, ...], timeout_s: float | None) -> dict:
+        seen.append(families)
+        return {"ecp5": {"family": "ecp5", "fits": True, "fmax_mhz": 40.0}}
+
+    monkeypatch.setattr("edgebench.measure.pnr.place_and_route", place_and_route)
+    result = SimpleNamespace(core=None, build_dir=Path("unused"))
+    fields = cli.pnr_fields(result, SimpleNamespace(ii_cycles=4.0), ice40_skipped="not attempted: too big")
+    assert seen == [("ecp5",)]
+    assert fields["fpga_pnr_ice40"] == {"family": "ice40", "fits": False, "reason": "not attempted: too big"}
+    assert fields["inferences_per_s_at_fmax"] == 10e6
