@@ -78,3 +78,44 @@ def test_a_skipped_ice40_is_recorded_and_only_ecp5_is_placed(monkeypatch: pytest
     assert seen == [("ecp5",)]
     assert fields["fpga_pnr_ice40"] == {"family": "ice40", "fits": False, "reason": "not attempted: too big"}
     assert fields["inferences_per_s_at_fmax"] == 10e6
+
+
+@pytest.mark.parametrize("cells", [cli.ICE40_MAX_GATES_PER_CELL * 7680, cli.GATE_ENERGY_MAX_CELLS,
+                                   cli.GATE_ENERGY_MAX_CELLS + 1])
+def test_measure_core_scales_its_steps_to_the_netlist(monkeypatch: pytest.MonkeyPatch, cells: int) -> None:
+    """iCE40 only for a netlist the HX8K could hold; gate-level waves and energy only up to GATE_ENERGY_MAX_CELLS."""
+    calls: dict[str, object] = {}
+    area = {"cells": cells, "nand2_eq": 1.0, "ffs": 1, "memory_bits": 0, "logic_levels": 1, "est_fmax_mhz": 1.0,
+            "netlist": "netlist.v"}
+
+    def simulate(*_: object, waves: bool, **__: object) -> SimpleNamespace:
+        calls["waves"] = waves
+        rec = SimpleNamespace(mismatches=0, compared=24)
+        return SimpleNamespace(records={"DatasetStreaming": rec}, n_dataset=24, failed=0, wave="w.fst",
+                               synth={"ffs": 1})
+
+    def gate_energy(*_: object) -> dict:
+        calls["gate_energy"] = True
+        return {"gate_energy_pj_per_inf": 2.0}
+
+    monkeypatch.setattr("edgebench.measure.synth.coarse", lambda *_: {"memory_bits": 0, "ffs": 1})
+    monkeypatch.setattr("edgebench.measure.synth.synthesize", lambda *_, **__: dict(area))
+    monkeypatch.setattr("edgebench.measure.synth.synthesize_ice40",
+                        lambda *_: calls.setdefault("ice40", {"luts": 1, "ice40": {"lut4": 1}}))
+    monkeypatch.setattr("edgebench.measure.pnr.xilinx_lut6", lambda *_: {"lut6": 1})
+    monkeypatch.setattr("edgebench.measure.energy.rtl_energy",
+                        lambda *_: {"energy_alternatives_pj_per_inf": {"memories_as_logic": 2.0}})
+    monkeypatch.setattr("edgebench.measure.energy.steady_window", lambda *_: (0.0, 1.0))
+    monkeypatch.setattr("edgebench.measure.energy.gate_energy", gate_energy)
+    monkeypatch.setattr("edgebench.tb.runner.simulate", simulate)
+    core = SimpleNamespace(design="d", config="c", toplevel="top")
+    result = SimpleNamespace(core=core, build_dir=Path("unused"), wave="rtl.fst")
+    args = argparse.Namespace(no_pnr=True, pnr_timeout=None, dataset="digits", seed=1)
+    row = cli.measure_core(result, SimpleNamespace(ii_cycles=4.0), args)
+
+    small = cells <= cli.GATE_ENERGY_MAX_CELLS
+    assert calls["waves"] is small and ("gate_energy" in calls) is small, calls
+    assert row["rtl_gate_energy_ratio"] == (1.0 if small else None), row
+    assert small or "no gate-level energy" in row["energy_warnings"][0], row["energy_warnings"]
+    assert ("ice40" in calls) is (cells <= cli.ICE40_MAX_GATES_PER_CELL * 7680), calls
+    assert ("luts" in row) is ("ice40" in calls) and row["gate_level_mismatches"] == 0, row
