@@ -177,10 +177,10 @@ def measure_core(result: SimResult, record: TestRecord, args: argparse.Namespace
     if gate_waves and grec is not None and grec.compared:
         gate_out |= gate_energy(gate.wave, result.core.toplevel, steady_window(grec), synth_dir / "netlist.json",
                                 gate.synth["ffs"])
-    check = cross_check(energy, gate_out)
-    if not gate_waves:
-        check["energy_warnings"] = [f"no gate-level energy: {area['cells']} generic gates (> {GATE_ENERGY_MAX_CELLS})"
-                                    " are checked for outputs only, without waves"]
+    check = cross_check(energy, gate_out) if gate_waves else {
+        "rtl_gate_energy_ratio": None,
+        "energy_warnings": [f"no gate-level energy: {area['cells']} generic gates (> {GATE_ENERGY_MAX_CELLS}) are "
+                            "checked for outputs only, without waves"]}
     for warning in check["energy_warnings"]:
         tqdm.write(f"warning: {result.core.design}/{result.core.config}: {warning}")
     return {
